@@ -1,0 +1,22 @@
+//! acm collector (stub: to be written).
+
+use super::{BoxFuture, Collected, ServiceDef};
+use crate::ctx::Ctx;
+use crate::error::CollectError;
+
+/// The acm collector.
+pub const DEF: ServiceDef = ServiceDef {
+    name: "acm",
+    global: false,
+    resource_types: &["AWS::TODO::acm"],
+    permissions: &["acm:TODO"],
+    collect: run,
+};
+
+fn run(ctx: &Ctx) -> BoxFuture<'_, Result<Collected, CollectError>> {
+    Box::pin(collect(ctx))
+}
+
+async fn collect(_ctx: &Ctx) -> Result<Collected, CollectError> {
+    Ok(Collected::default())
+}

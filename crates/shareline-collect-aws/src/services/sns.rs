@@ -1,0 +1,22 @@
+//! sns collector (stub: to be written).
+
+use super::{BoxFuture, Collected, ServiceDef};
+use crate::ctx::Ctx;
+use crate::error::CollectError;
+
+/// The sns collector.
+pub const DEF: ServiceDef = ServiceDef {
+    name: "sns",
+    global: false,
+    resource_types: &["AWS::TODO::sns"],
+    permissions: &["sns:TODO"],
+    collect: run,
+};
+
+fn run(ctx: &Ctx) -> BoxFuture<'_, Result<Collected, CollectError>> {
+    Box::pin(collect(ctx))
+}
+
+async fn collect(_ctx: &Ctx) -> Result<Collected, CollectError> {
+    Ok(Collected::default())
+}

@@ -1,0 +1,1 @@
+//! acm collector tests (to be written).

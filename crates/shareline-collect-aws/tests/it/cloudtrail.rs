@@ -1,0 +1,1 @@
+//! cloudtrail collector tests (to be written).

@@ -1,0 +1,1 @@
+//! config collector tests (to be written).

@@ -1,0 +1,1 @@
+//! ec2 collector tests (to be written).

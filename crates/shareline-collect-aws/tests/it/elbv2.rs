@@ -1,0 +1,1 @@
+//! elbv2 collector tests (to be written).

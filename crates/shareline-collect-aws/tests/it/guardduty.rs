@@ -1,0 +1,1 @@
+//! guardduty collector tests (to be written).

@@ -1,0 +1,1 @@
+//! iam collector tests (to be written).

@@ -1,0 +1,1 @@
+//! kms collector tests (to be written).

@@ -1,0 +1,1 @@
+//! lambda collector tests (to be written).

@@ -1,0 +1,1 @@
+//! logs collector tests (to be written).

@@ -1,0 +1,1 @@
+//! rds collector tests (to be written).

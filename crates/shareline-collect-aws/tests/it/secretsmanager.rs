@@ -1,0 +1,1 @@
+//! secretsmanager collector tests (to be written).

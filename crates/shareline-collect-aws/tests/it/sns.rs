@@ -1,0 +1,1 @@
+//! sns collector tests (to be written).

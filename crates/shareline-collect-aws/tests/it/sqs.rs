@@ -1,0 +1,1 @@
+//! sqs collector tests (to be written).

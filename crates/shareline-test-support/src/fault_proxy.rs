@@ -1,0 +1,192 @@
+//! A loopback HTTP proxy in front of moto that fails the requests of chosen
+//! AWS services, to test throttling, 5xx and access-denied handling against
+//! the real SDK retry logic. Every other request is forwarded unchanged.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// How matching requests are answered.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// The signing name of the service to fail (`kms`, `ec2`, `s3`), as it
+    /// appears in the SigV4 credential scope.
+    pub service: String,
+    /// Only requests signed for this region, when set.
+    pub region: Option<String>,
+    /// The HTTP status to answer.
+    pub status: u16,
+    /// The body to answer.
+    pub body: String,
+    /// The content type of the body.
+    pub content_type: String,
+}
+
+impl Fault {
+    /// A JSON-protocol throttling error (`ThrottlingException`), as KMS and
+    /// other awsJson services send it.
+    pub fn json_throttling(service: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            region: None,
+            status: 400,
+            body: r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_owned(),
+            content_type: "application/x-amz-json-1.1".to_owned(),
+        }
+    }
+
+    /// A plain 503 Service Unavailable.
+    pub fn unavailable(service: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            region: None,
+            status: 503,
+            body: "<Error><Code>ServiceUnavailable</Code><Message>try later</Message></Error>"
+                .to_owned(),
+            content_type: "text/xml".to_owned(),
+        }
+    }
+
+    /// A query/XML-protocol access denied, as EC2 sends it.
+    pub fn ec2_unauthorized() -> Self {
+        Self {
+            service: "ec2".to_owned(),
+            region: None,
+            status: 403,
+            body: "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>x</RequestID></Response>".to_owned(),
+            content_type: "text/xml".to_owned(),
+        }
+    }
+}
+
+/// A running proxy; it stops accepting when dropped.
+#[derive(Debug)]
+pub struct FaultProxy {
+    port: u16,
+    faults: Arc<Mutex<Vec<Fault>>>,
+    faulted: Arc<AtomicUsize>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FaultProxy {
+    /// Starts a proxy to `upstream_port` on a free loopback port.
+    pub fn start(upstream_port: u16) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let faults: Arc<Mutex<Vec<Fault>>> = Arc::default();
+        let faulted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (f, c, s) = (Arc::clone(&faults), Arc::clone(&faulted), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if s.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let (f, c) = (Arc::clone(&f), Arc::clone(&c));
+                std::thread::spawn(move || {
+                    let _ = handle(conn, upstream_port, &f, &c);
+                });
+            }
+        });
+        Self { port, faults, faulted, stop }
+    }
+
+    /// Returns the proxy's endpoint URL.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Replaces the active faults.
+    pub fn set_faults(&self, faults: Vec<Fault>) {
+        *self.faults.lock().expect("faults lock") = faults;
+    }
+
+    /// Returns how many requests were answered with a fault so far.
+    pub fn faulted(&self) -> usize {
+        self.faulted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn handle(
+    client: TcpStream,
+    upstream_port: u16,
+    faults: &Mutex<Vec<Fault>>,
+    faulted: &AtomicUsize,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut client = client;
+    loop {
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let end = line == "\r\n";
+            head.push(line);
+            if end {
+                break;
+            }
+        }
+        let header = |name: &str| {
+            head.iter().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+        };
+        let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body)?;
+        let scope = header("authorization").and_then(|a| {
+            let cred = a.split("Credential=").nth(1)?;
+            let parts: Vec<&str> = cred.split(',').next()?.split('/').collect();
+            Some((parts.get(2)?.to_string(), parts.get(3)?.to_string()))
+        });
+        let fault = scope.and_then(|(region, service)| {
+            faults.lock().ok()?.iter().find(|f| {
+                f.service == service && f.region.as_ref().is_none_or(|r| *r == region)
+            }).cloned()
+        });
+        if let Some(f) = fault {
+            faulted.fetch_add(1, Ordering::SeqCst);
+            let reason = if f.status == 503 { "Service Unavailable" } else { "Error" };
+            write!(
+                client,
+                "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-amzn-RequestId: fault\r\n\r\n{}",
+                f.status,
+                f.content_type,
+                f.body.len(),
+                f.body
+            )?;
+            client.flush()?;
+            continue;
+        }
+        let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
+        for line in &head {
+            let lower = line.to_ascii_lowercase();
+            if lower.starts_with("connection:") {
+                continue;
+            }
+            if line == "\r\n" {
+                up.write_all(b"Connection: close\r\n")?;
+            }
+            up.write_all(line.as_bytes())?;
+        }
+        up.write_all(&body)?;
+        let mut resp = Vec::new();
+        up.read_to_end(&mut resp)?;
+        client.write_all(&resp)?;
+        client.flush()?;
+        // The upstream answered with `Connection: close`; so do we.
+        return Ok(());
+    }
+}

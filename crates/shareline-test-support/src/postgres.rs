@@ -1,0 +1,28 @@
+//! Fresh PostgreSQL databases for tests, when `SHARELINE_TEST_POSTGRES_URL`
+//! is set (the test command sets it to the machine's server).
+
+/// Returns the server URL from `SHARELINE_TEST_POSTGRES_URL`, if set.
+pub fn server_url() -> Option<String> {
+    std::env::var("SHARELINE_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
+}
+
+/// Returns a unique database name for one test.
+pub fn unique_db_name() -> String {
+    format!("shareline_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Replaces the database part of a `postgres://` URL.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{db}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
