@@ -1,1 +1,225 @@
-//! placeholder
+//! Shareline's store: SQLite (embedded, one file, the default) and PostgreSQL
+//! behind one tenant-scoped interface, [`Store`].
+//!
+//! Every method that reads or writes a tenant's data takes a [`TenantId`];
+//! there is no query path without one. On PostgreSQL, row-level security on
+//! `tenant_id` is a second wall: each tenant-scoped transaction sets
+//! `shareline.tenant_id` and, when connected as a superuser, drops to the
+//! unprivileged `shareline_tenant` role so the policies apply.
+//!
+//! Both backends run through sqlx's `Any` driver with portable SQL (`$N`
+//! parameters, `INSERT … SELECT`, `UPDATE … FROM`), so one implementation and
+//! one conformance suite serve both. Migrations live per backend in
+//! `migrations/{sqlite,postgres}` and run at open.
+
+mod inventory;
+mod records;
+
+use std::str::FromStr;
+
+use sqlx::AssertSqlSafe;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+
+use shareline_model::TenantId;
+
+pub use inventory::{CommitPlan, CommitStats, Staged, StagedResource};
+pub use records::*;
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be opened or answered with an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no supported backend.
+    #[error("unsupported database url `{0}`: use a file path, `sqlite://PATH` or `postgres://...`")]
+    UnsupportedUrl(String),
+    /// A record that must be unique exists already.
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// A named record does not exist (within the tenant).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The data given to the store was refused.
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// Stored data could not be decoded.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// The database behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The store. Cheap to clone (it wraps a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// Connected as a role that bypasses row-level security, and able to
+    /// switch to `shareline_tenant`.
+    pg_drop_role: bool,
+}
+
+/// Returns the current time as Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Store {
+    /// Opens (creating when needed) the database at `url` and runs migrations.
+    /// `url` is a file path, `sqlite://PATH`, `sqlite::memory:` or a
+    /// `postgres://` URL.
+    ///
+    /// # Errors
+    /// Returns an error when the database cannot be opened or migrated.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalize_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
+        }
+        let pg_drop_role = match backend {
+            Backend::Sqlite => false,
+            Backend::Postgres => {
+                let row = sqlx::query(
+                    "SELECT CASE WHEN (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) \
+                     AND pg_has_role(current_user, 'shareline_tenant', 'MEMBER') THEN CAST(1 AS BIGINT) \
+                     ELSE CAST(0 AS BIGINT) END FROM pg_roles WHERE rolname = 'shareline_tenant'",
+                )
+                .fetch_optional(&pool)
+                .await?;
+                match row {
+                    Some(r) => r.try_get::<i64, _>(0)? == 1,
+                    None => false,
+                }
+            }
+        };
+        Ok(Self {
+            pool,
+            backend,
+            pg_drop_role,
+        })
+    }
+
+    /// Returns which database this store uses.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Begins a transaction scoped to `tenant`. On PostgreSQL it sets the
+    /// tenant for row-level security and drops superuser rights.
+    pub(crate) async fn tenant_tx(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT set_config('shareline.tenant_id', $1, true)")
+                .bind(tenant.as_str())
+                .execute(&mut *tx)
+                .await?;
+            if self.pg_drop_role {
+                tx.execute("SET LOCAL ROLE shareline_tenant").await?;
+            }
+        }
+        Ok(tx)
+    }
+
+    /// Runs raw SQL in a tenant-scoped transaction and returns the number of
+    /// rows of `table` visible. For the row-level security tests only.
+    #[doc(hidden)]
+    pub async fn visible_rows_unscoped_filter(
+        &self,
+        tenant: &TenantId,
+        table: &str,
+    ) -> Result<i64, StoreError> {
+        if !table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(StoreError::Invalid(format!("table `{table}`")));
+        }
+        let mut tx = self.tenant_tx(tenant).await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+}
+
+fn normalize_url(url: &str) -> Result<(Backend, String), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_owned()));
+    }
+    if url == "sqlite::memory:" {
+        return Ok((Backend::Sqlite, url.to_owned()));
+    }
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        let url = if rest.contains("mode=") {
+            format!("sqlite://{rest}")
+        } else {
+            format!("sqlite://{rest}{sep}mode=rwc")
+        };
+        return Ok((Backend::Sqlite, url));
+    }
+    if url.contains("://") {
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    }
+    Ok((Backend::Sqlite, format!("sqlite://{url}?mode=rwc")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            normalize_url("shareline.db").unwrap(),
+            (Backend::Sqlite, "sqlite://shareline.db?mode=rwc".into())
+        );
+        assert_eq!(normalize_url("postgres://x/y").unwrap().0, Backend::Postgres);
+        assert!(normalize_url("mysql://x").is_err());
+    }
+}
