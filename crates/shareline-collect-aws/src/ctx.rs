@@ -97,6 +97,13 @@ pub struct AccountTarget {
     pub endpoint_url: Option<String>,
 }
 
+/// Retries for the assume-role call itself.
+const TUNING_FOR_STS: Tuning = Tuning {
+    max_attempts: 3,
+    initial_backoff: Duration::from_millis(200),
+    attempt_timeout: Duration::from_secs(20),
+};
+
 /// The region used for global services and region discovery.
 pub const HOME_REGION: &str = "us-east-1";
 
@@ -104,6 +111,12 @@ pub const HOME_REGION: &str = "us-east-1";
 /// for its access mode. Credentials are cached by the provider and shared by
 /// every region's config made from it.
 pub async fn account_config(target: &AccountTarget, tuning: Tuning) -> SdkConfig {
+    let loader = base_loader(target, tuning);
+    account_config_with(loader, target).await
+}
+
+/// The loader every config starts from: home region, retries, timeouts, endpoint.
+fn base_loader(target: &AccountTarget, tuning: Tuning) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(HOME_REGION))
         .retry_config(
@@ -120,6 +133,10 @@ pub async fn account_config(target: &AccountTarget, tuning: Tuning) -> SdkConfig
     if let Some(url) = &target.endpoint_url {
         loader = loader.endpoint_url(url);
     }
+    loader
+}
+
+async fn account_config_with(mut loader: aws_config::ConfigLoader, target: &AccountTarget) -> SdkConfig {
     match &target.access {
         Access::DefaultChain { profile } => {
             if let Some(p) = profile {
@@ -149,7 +166,7 @@ pub async fn account_config(target: &AccountTarget, tuning: Tuning) -> SdkConfig
             external_id,
             profile,
         } => {
-            let mut base_loader = loader.clone();
+            let mut base_loader = base_loader(target, TUNING_FOR_STS);
             if let Some(p) = profile {
                 base_loader = base_loader.profile_name(p);
             }

@@ -15,4 +15,4 @@ pub mod services;
 pub use ctx::{Access, AccountTarget, Secret, Tuning};
 pub use error::{CollectError, ErrorKind};
 pub use run::{AccountCollection, Limits, NoProgress, Progress, ScopeResult, collect_account};
-pub use services::{SERVICES, ServiceDef, all_permissions};
+pub use services::{SERVICES, ServiceDef, all_permissions, service};

@@ -50,6 +50,11 @@ impl StagedResource {
         })
     }
 
+    /// Returns the identity of the staged resource.
+    pub fn key(&self) -> &ResourceKey {
+        &self.key
+    }
+
     fn key_hash(&self) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.key.hash(&mut h);
@@ -62,6 +67,15 @@ impl StagedResource {
 pub enum Staged {
     /// A resource as seen.
     Upsert(StagedResource),
+    /// A scope the producer read completely (learned while streaming, such
+    /// as the types and regions of an AWS Config snapshot); joins
+    /// [`CommitPlan::covered`].
+    Cover {
+        /// The resource type.
+        resource_type: String,
+        /// The region, or `*`.
+        region: String,
+    },
     /// A resource reported deleted (AWS Config `ResourceDeleted`).
     Delete {
         /// Which resource.
@@ -124,6 +138,7 @@ impl Store {
         let mut round: HashSet<u64> = HashSet::new();
         let mut pending: Vec<StagedResource> = Vec::with_capacity(ROWS_PER_INSERT);
         let mut deletes: Vec<(ResourceKey, i64)> = Vec::new();
+        let mut covered: Vec<(String, String)> = plan.covered.clone();
         while let Some(batch) = batches.recv().await {
             let batch = batch.map_err(StoreError::Invalid)?;
             for item in batch {
@@ -153,12 +168,18 @@ impl Store {
                         }
                     }
                     Staged::Delete { key, at } => deletes.push((key, at.timestamp_millis())),
+                    Staged::Cover { resource_type, region } => {
+                        let scope = (resource_type, region);
+                        if !covered.contains(&scope) {
+                            covered.push(scope);
+                        }
+                    }
                 }
             }
         }
         insert_staging(&mut tx, &pending).await?;
         stats.new_versions += apply_round(&mut tx, tenant, plan).await?;
-        stats.deleted += mark_absent_deleted(&mut tx, tenant, plan).await?;
+        stats.deleted += mark_absent_deleted(&mut tx, tenant, plan, &covered).await?;
         for (key, at) in &deletes {
             stats.deleted += mark_deleted(&mut tx, tenant, &plan.collection_id, key, *at).await?;
         }
@@ -322,11 +343,12 @@ async fn mark_absent_deleted(
     tx: &mut Transaction<'static, Any>,
     tenant: &TenantId,
     plan: &CommitPlan,
+    covered: &[(String, String)],
 ) -> Result<i64, StoreError> {
-    if plan.covered.is_empty() {
+    if covered.is_empty() {
         return Ok(0);
     }
-    for (ty, region) in &plan.covered {
+    for (ty, region) in covered {
         sqlx::query("INSERT INTO covered (resource_type, region) VALUES ($1, $2)")
             .bind(ty.as_str())
             .bind(region.as_str())

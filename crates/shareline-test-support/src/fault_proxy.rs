@@ -67,6 +67,17 @@ pub struct FaultProxy {
     faults: Arc<Mutex<Vec<Fault>>>,
     faulted: Arc<AtomicUsize>,
     stop: Arc<std::sync::atomic::AtomicBool>,
+    seen: Arc<Mutex<Vec<Call>>>,
+}
+
+/// One request that went through the proxy, as far as it can be named.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Call {
+    /// The SigV4 signing name (`iam`, `kms`, `elasticloadbalancing`).
+    pub service: String,
+    /// The operation, from the query `Action=` parameter or the JSON
+    /// `X-Amz-Target` header; `None` for REST protocols (S3, Lambda, GuardDuty).
+    pub operation: Option<String>,
 }
 
 impl FaultProxy {
@@ -77,20 +88,21 @@ impl FaultProxy {
         let faults: Arc<Mutex<Vec<Fault>>> = Arc::default();
         let faulted = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (f, c, s) = (Arc::clone(&faults), Arc::clone(&faulted), Arc::clone(&stop));
+        let seen: Arc<Mutex<Vec<Call>>> = Arc::default();
+        let (f, c, s, log) = (Arc::clone(&faults), Arc::clone(&faulted), Arc::clone(&stop), Arc::clone(&seen));
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let (f, c) = (Arc::clone(&f), Arc::clone(&c));
+                let (f, c, log) = (Arc::clone(&f), Arc::clone(&c), Arc::clone(&log));
                 std::thread::spawn(move || {
-                    let _ = handle(conn, upstream_port, &f, &c);
+                    let _ = handle(conn, upstream_port, &f, &c, &log);
                 });
             }
         });
-        Self { port, faults, faulted, stop }
+        Self { port, faults, faulted, stop, seen }
     }
 
     /// Returns the proxy's endpoint URL.
@@ -101,6 +113,11 @@ impl FaultProxy {
     /// Replaces the active faults.
     pub fn set_faults(&self, faults: Vec<Fault>) {
         *self.faults.lock().expect("faults lock") = faults;
+    }
+
+    /// Returns every request seen so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.seen.lock().expect("calls lock").clone()
     }
 
     /// Returns how many requests were answered with a fault so far.
@@ -121,6 +138,7 @@ fn handle(
     upstream_port: u16,
     faults: &Mutex<Vec<Fault>>,
     faulted: &AtomicUsize,
+    seen: &Mutex<Vec<Call>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut client = client;
@@ -151,6 +169,18 @@ fn handle(
             let parts: Vec<&str> = cred.split(',').next()?.split('/').collect();
             Some((parts.get(2)?.to_string(), parts.get(3)?.to_string()))
         });
+        if let Some((_, service)) = &scope {
+            let operation = header("x-amz-target")
+                .and_then(|t| t.rsplit('.').next().map(str::to_owned))
+                .or_else(|| {
+                    std::str::from_utf8(&body).ok().and_then(|b| {
+                        b.split('&').find_map(|kv| kv.strip_prefix("Action=").map(str::to_owned))
+                    })
+                });
+            if let Ok(mut log) = seen.lock() {
+                log.push(Call { service: service.clone(), operation });
+            }
+        }
         let fault = scope.and_then(|(region, service)| {
             faults.lock().ok()?.iter().find(|f| {
                 f.service == service && f.region.as_ref().is_none_or(|r| *r == region)

@@ -66,7 +66,8 @@ async fn collect(ctx: &Ctx) -> Result<Collected, CollectError> {
         out.resources.extend(r.resources);
         out.gaps.extend(r.gaps);
     }
-    out.resources.push(account_public_access_block(ctx, &mut out).await);
+    let account = account_public_access_block(ctx, &mut out).await;
+    out.resources.push(account);
     Ok(out)
 }
 

@@ -2,7 +2,10 @@
 //! Each test starts its own moto on a free loopback port, creates resources
 //! through the SDK, runs one collector and checks what it read.
 
+#![allow(clippy::expect_used, reason = "test helpers fail loudly")]
+
 mod acm;
+mod permissions;
 mod cloudtrail;
 mod config;
 mod ec2;
