@@ -57,8 +57,14 @@ pub struct NewAccount {
 fn valid_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Registers an account, sealing its secrets with the master key.
@@ -75,18 +81,28 @@ pub async fn add_account(
     let account_id = AwsAccountId::parse(&new.account_id)?;
     for r in &new.regions {
         if !valid_region(r) {
-            return Err(AppError::Invalid(format!("region `{r}` is not a region name like `us-east-1`")));
+            return Err(AppError::Invalid(format!(
+                "region `{r}` is not a region name like `us-east-1`"
+            )));
         }
     }
     if let Some(url) = &new.endpoint_url
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
-        return Err(AppError::Invalid(format!("endpoint `{url}` must be an http(s) URL")));
+        return Err(AppError::Invalid(format!(
+            "endpoint `{url}` must be an http(s) URL"
+        )));
     }
     let mut secrets = AccountSecrets::default();
     let (mode, role_arn, profile) = match new.access {
-        AccessInput::AssumeRole { role_arn, external_id, profile } => {
-            let ok = role_arn.starts_with("arn:aws") && role_arn.contains(":iam::") && role_arn.contains(":role/");
+        AccessInput::AssumeRole {
+            role_arn,
+            external_id,
+            profile,
+        } => {
+            let ok = role_arn.starts_with("arn:aws")
+                && role_arn.contains(":iam::")
+                && role_arn.contains(":role/");
             if !ok {
                 return Err(AppError::Invalid(format!(
                     "role `{role_arn}` is not an IAM role ARN like `arn:aws:iam::111111111111:role/ShareLineAudit`"
@@ -101,7 +117,11 @@ pub async fn add_account(
             ("assume_role", Some(role_arn), profile)
         }
         AccessInput::DefaultChain { profile } => ("default_chain", None, profile),
-        AccessInput::Static { access_key_id, secret_access_key, session_token } => {
+        AccessInput::Static {
+            access_key_id,
+            secret_access_key,
+            session_token,
+        } => {
             secrets.access_key_id = Some(access_key_id);
             secrets.secret_access_key = Some(secret_access_key);
             secrets.session_token = session_token;
@@ -169,7 +189,9 @@ pub fn target(
             external_id: secrets.external_id.map(Secret::new),
             profile: a.profile.clone(),
         },
-        "default_chain" => Access::DefaultChain { profile: a.profile.clone() },
+        "default_chain" => Access::DefaultChain {
+            profile: a.profile.clone(),
+        },
         "static" => Access::Static {
             access_key_id: Secret::new(secrets.access_key_id.unwrap_or_default()),
             secret_access_key: Secret::new(secrets.secret_access_key.unwrap_or_default()),
@@ -182,10 +204,11 @@ pub fn target(
             )));
         }
     };
-    let endpoint_url = a
-        .endpoint_url
-        .clone()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|s| !s.is_empty()));
+    let endpoint_url = a.endpoint_url.clone().or_else(|| {
+        std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
     Ok(AccountTarget {
         account_id: a.account_id.clone(),
         access,

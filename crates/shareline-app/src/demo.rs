@@ -86,8 +86,14 @@ pub async fn load(store: &Store, dir: &Path) -> Result<DemoReport, AppError> {
             .await?;
             for snap in a.snapshots {
                 let path = dir.join(&snap);
-                let r = import_aws_config(store, &id, &a.account_id, &path, Arc::new(ImportProgress::default()))
-                    .await?;
+                let r = import_aws_config(
+                    store,
+                    &id,
+                    &a.account_id,
+                    &path,
+                    Arc::new(ImportProgress::default()),
+                )
+                .await?;
                 report.resources += r.stats.resources;
             }
         }

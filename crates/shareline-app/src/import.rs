@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shareline_model::{AwsAccountId, CollectionStatus, Relationship, Resource, ResourceKey, TenantId};
+use shareline_model::{
+    AwsAccountId, CollectionStatus, Relationship, Resource, ResourceKey, TenantId,
+};
 use shareline_store::{CommitPlan, CommitStats, Staged, StagedResource, Store};
 use tokio::sync::mpsc;
 
@@ -69,7 +71,10 @@ pub async fn import_aws_config(
     }
     let file = File::open(path)
         .map_err(|e| AppError::Import(format!("cannot open `{}`: {e}", path.display())))?;
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let collection_id = store
         .begin_collection(tenant, account.as_str(), &format!("import:{name}"))
         .await?;
@@ -141,19 +146,27 @@ fn parse_file(
 ) -> Result<bool, String> {
     let mut raw = BufReader::with_capacity(
         256 * 1024,
-        Counting { inner: file, progress: Arc::clone(progress) },
+        Counting {
+            inner: file,
+            progress: Arc::clone(progress),
+        },
     );
     let mut magic = [0u8; 2];
     let gz = {
         use std::io::BufRead;
-        let head = raw.fill_buf().map_err(|e| format!("`{display}`: cannot read: {e}"))?;
+        let head = raw
+            .fill_buf()
+            .map_err(|e| format!("`{display}`: cannot read: {e}"))?;
         if let Some(m) = head.get(..2) {
             magic.copy_from_slice(m);
         }
         magic == [0x1f, 0x8b]
     };
     let reader: Box<dyn Read> = if gz {
-        Box::new(BufReader::with_capacity(256 * 1024, flate2::read::MultiGzDecoder::new(raw)))
+        Box::new(BufReader::with_capacity(
+            256 * 1024,
+            flate2::read::MultiGzDecoder::new(raw),
+        ))
     } else {
         Box::new(raw)
     };
@@ -181,7 +194,10 @@ fn parse_file(
         let mut covers: Vec<(String, String)> = sink.covered.drain().collect();
         covers.sort();
         for (resource_type, region) in covers {
-            sink.batch.push(Staged::Cover { resource_type, region });
+            sink.batch.push(Staged::Cover {
+                resource_type,
+                region,
+            });
         }
     }
     sink.flush().map_err(|e| format!("`{display}`: {e}"))?;
@@ -193,9 +209,16 @@ fn describe(display: &str, e: &serde_json::Error, items: u64) -> String {
     if e.is_io() {
         return format!("`{display}`: cannot read: {what}");
     }
-    let position = if e.line() > 0 { format!(" (line {}, column {})", e.line(), e.column()) } else { String::new() };
+    let position = if e.line() > 0 {
+        format!(" (line {}, column {})", e.line(), e.column())
+    } else {
+        String::new()
+    };
     let text = what.split(" at line ").next().unwrap_or(&what);
-    format!("`{display}`: configuration item {}: {text}{position}", items + 1)
+    format!(
+        "`{display}`: configuration item {}: {text}{position}",
+        items + 1
+    )
 }
 
 struct Sink<'a> {
@@ -214,7 +237,8 @@ impl Sink<'_> {
         let staged = item.into_staged(self.account)?;
         if let Staged::Upsert(r) = &staged {
             let key = r.key();
-            self.covered.insert((key.resource_type.clone(), key.region.clone()));
+            self.covered
+                .insert((key.resource_type.clone(), key.region.clone()));
         }
         self.batch.push(staged);
         self.items += 1;
@@ -349,7 +373,9 @@ impl ConfigItem {
         let resource_id = self.resource_id.ok_or_else(|| missing("resourceId"))?;
         let region = self.aws_region.ok_or_else(|| missing("awsRegion"))?;
         if !resource_type.starts_with("AWS::") || resource_type.split("::").count() != 3 {
-            return Err(format!("resource type `{resource_type}` is not like `AWS::S3::Bucket`"));
+            return Err(format!(
+                "resource type `{resource_type}` is not like `AWS::S3::Bucket`"
+            ));
         }
         let captured: DateTime<Utc> = match &self.configuration_item_capture_time {
             Some(t) => DateTime::parse_from_rfc3339(t)
@@ -378,7 +404,11 @@ impl ConfigItem {
             v => v,
         };
         r.supplementary = match self.supplementary_configuration {
-            Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, json_or_string(v))).collect()),
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, json_or_string(v)))
+                    .collect(),
+            ),
             Value::Null => Value::Object(serde_json::Map::new()),
             other => other,
         };
@@ -394,7 +424,9 @@ impl ConfigItem {
             })
             .collect();
         r.captured_at = captured;
-        StagedResource::new(&r).map(Staged::Upsert).map_err(|e| e.to_string())
+        StagedResource::new(&r)
+            .map(Staged::Upsert)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -410,7 +442,10 @@ fn tags(v: Value) -> BTreeMap<String, String> {
             .iter()
             .filter_map(|t| {
                 let k = t.get("key").or_else(|| t.get("Key"))?;
-                let v = t.get("value").or_else(|| t.get("Value")).unwrap_or(&Value::Null);
+                let v = t
+                    .get("value")
+                    .or_else(|| t.get("Value"))
+                    .unwrap_or(&Value::Null);
                 Some((text(k), text(v)))
             })
             .collect(),

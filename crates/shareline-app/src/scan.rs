@@ -11,7 +11,9 @@ use shareline_collect_aws::{
     AccountCollection, Limits, Progress, ScopeResult, ServiceDef, Tuning, collect_account,
 };
 use shareline_model::{CollectionStatus, TenantId};
-use shareline_store::{AccountRecord, CommitPlan, CommitStats, ScopeRecord, Staged, StagedResource, Store};
+use shareline_store::{
+    AccountRecord, CommitPlan, CommitStats, ScopeRecord, Staged, StagedResource, Store,
+};
 use tokio::sync::{Notify, mpsc};
 
 use crate::AppError;
@@ -106,7 +108,9 @@ pub async fn scan_account(
     cancel: &Cancel,
 ) -> Result<AccountScan, AppError> {
     let target = crate::accounts::target(key, tenant, account)?;
-    let collection_id = store.begin_collection(tenant, &account.account_id, "live").await?;
+    let collection_id = store
+        .begin_collection(tenant, &account.account_id, "live")
+        .await?;
     let mut report = AccountScan {
         account_id: account.account_id.clone(),
         collection_id: collection_id.clone(),
@@ -141,13 +145,27 @@ pub async fn scan_account(
     report.failed_scopes = collection
         .scopes
         .iter()
-        .filter_map(|s| s.error.as_ref().map(|e| format!("{}/{}: {e}", s.service, s.region)))
+        .filter_map(|s| {
+            s.error
+                .as_ref()
+                .map(|e| format!("{}/{}: {e}", s.service, s.region))
+        })
         .collect();
-    let ok = collection.scopes.iter().filter(|s| s.error.is_none()).count();
+    let ok = collection
+        .scopes
+        .iter()
+        .filter(|s| s.error.is_none())
+        .count();
     if ok == 0 {
         let msg = format!("every service failed ({} scopes)", collection.scopes.len());
         store
-            .abandon_collection(tenant, &collection_id, CollectionStatus::Failed, &msg, &scopes)
+            .abandon_collection(
+                tenant,
+                &collection_id,
+                CollectionStatus::Failed,
+                &msg,
+                &scopes,
+            )
             .await?;
         report.error = Some(msg);
         return Ok(report);
@@ -161,7 +179,11 @@ pub async fn scan_account(
         .scopes
         .iter()
         .filter(|s| s.error.is_none())
-        .flat_map(|s| s.resource_types.iter().map(|t| (t.clone(), s.region.clone())))
+        .flat_map(|s| {
+            s.resource_types
+                .iter()
+                .map(|t| (t.clone(), s.region.clone()))
+        })
         .collect();
     let plan = CommitPlan {
         collection_id: collection_id.clone(),
@@ -176,7 +198,11 @@ pub async fn scan_account(
         for chunk in resources.chunks(500) {
             let batch: Result<Vec<Staged>, String> = chunk
                 .iter()
-                .map(|r| StagedResource::new(r).map(Staged::Upsert).map_err(|e| e.to_string()))
+                .map(|r| {
+                    StagedResource::new(r)
+                        .map(Staged::Upsert)
+                        .map_err(|e| e.to_string())
+                })
                 .collect();
             if tx.blocking_send(batch).is_err() {
                 return;
@@ -193,7 +219,13 @@ pub async fn scan_account(
         Err(e) => {
             let msg = format!("could not store the collection: {e}");
             store
-                .abandon_collection(tenant, &collection_id, CollectionStatus::Failed, &msg, &scopes)
+                .abandon_collection(
+                    tenant,
+                    &collection_id,
+                    CollectionStatus::Failed,
+                    &msg,
+                    &scopes,
+                )
                 .await?;
             report.error = Some(msg);
         }
@@ -222,7 +254,8 @@ pub async fn scan_tenant(
         if cancel.is_cancelled() {
             break;
         }
-        let report = match scan_account(store, key, tenant, &account, opts, progress, cancel).await {
+        let report = match scan_account(store, key, tenant, &account, opts, progress, cancel).await
+        {
             Ok(r) => r,
             Err(AppError::MasterKey(m)) => AccountScan {
                 account_id: account.account_id.clone(),

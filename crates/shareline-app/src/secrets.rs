@@ -83,7 +83,13 @@ impl MasterKey {
         let mut nonce = [0u8; 24];
         rand::rng().fill_bytes(&mut nonce);
         let ct = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: context.as_bytes() })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| AppError::MasterKey("encryption failed".to_owned()))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
@@ -109,7 +115,13 @@ impl MasterKey {
         let (nonce, ct) = raw.split_at(24);
         let cipher = XChaCha20Poly1305::new((&self.0).into());
         cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: context.as_bytes() })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| wrong())
     }
 }
@@ -162,7 +174,9 @@ mod tests {
 
     #[test]
     fn malformed_keys_are_refused_without_echo() {
-        let err = MasterKey::parse("not-a-key-SECRETVALUE").unwrap_err().to_string();
+        let err = MasterKey::parse("not-a-key-SECRETVALUE")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("32 bytes"));
         assert!(!err.contains("SECRETVALUE"));
         assert!(MasterKey::parse(&"ab".repeat(16)).is_err());

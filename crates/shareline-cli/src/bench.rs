@@ -27,9 +27,13 @@ pub(crate) enum BenchCmd {
 
 /// Writes a snapshot of `n` S3 buckets, instances and security groups.
 fn write_snapshot(path: &std::path::Path, n: u64) -> Result<()> {
-    let f = std::fs::File::create(path).with_context(|| format!("cannot create `{}`", path.display()))?;
+    let f = std::fs::File::create(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-    write!(w, r#"{{"fileVersion":"1.0","configSnapshotId":"bench","configurationItems":["#)?;
+    write!(
+        w,
+        r#"{{"fileVersion":"1.0","configSnapshotId":"bench","configurationItems":["#
+    )?;
     for i in 0..n {
         if i > 0 {
             w.write_all(b",")?;
@@ -74,10 +78,17 @@ pub(crate) async fn run(cmd: BenchCmd, db: &str) -> Result<()> {
             if !std::fs::metadata(&path).is_ok_and(|m| m.len() > 0) {
                 let t = Instant::now();
                 write_snapshot(&path, resources)?;
-                eprintln!("wrote {} ({} resources) in {:.1}s", path.display(), resources, t.elapsed().as_secs_f64());
+                eprintln!(
+                    "wrote {} ({} resources) in {:.1}s",
+                    path.display(),
+                    resources,
+                    t.elapsed().as_secs_f64()
+                );
             }
             let size = std::fs::metadata(&path)?.len();
-            let store = Store::open(db).await.with_context(|| format!("cannot open `{db}`"))?;
+            let store = Store::open(db)
+                .await
+                .with_context(|| format!("cannot open `{db}`"))?;
             let tenant = TenantId::parse("bench")?;
             if store.get_tenant(&tenant).await?.is_none() {
                 store.create_tenant(&tenant, "Benchmark").await?;
@@ -98,7 +109,8 @@ pub(crate) async fn run(cmd: BenchCmd, db: &str) -> Result<()> {
             let progress = Arc::new(ImportProgress::default());
             let bar = crate::progress::import_bar(&path, Arc::clone(&progress));
             let t = Instant::now();
-            let report = import_aws_config(&store, &tenant, "999999999999", &path, progress).await?;
+            let report =
+                import_aws_config(&store, &tenant, "999999999999", &path, progress).await?;
             let secs = t.elapsed().as_secs_f64();
             bar.finish_and_clear();
             println!(

@@ -25,7 +25,12 @@ use crate::output::{Format, json, table, when};
 #[command(name = "shareline", version, about)]
 struct Cli {
     /// The database: a SQLite file path, `sqlite://PATH` or `postgres://...`.
-    #[arg(long, global = true, env = "SHARELINE_DB", default_value = "./shareline.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "SHARELINE_DB",
+        default_value = "./shareline.db"
+    )]
     db: String,
     /// Log level filter (also `RUST_LOG`).
     #[arg(long, global = true, default_value = "warn")]
@@ -274,7 +279,10 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -285,7 +293,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn open(db: &str) -> Result<Store> {
-    Store::open(db).await.with_context(|| format!("cannot open the database `{}`", redact(db)))
+    Store::open(db)
+        .await
+        .with_context(|| format!("cannot open the database `{}`", redact(db)))
 }
 
 /// Hides a password in a database URL.
@@ -347,7 +357,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let access = if a.import_only {
                 AccessInput::ImportOnly
             } else if let Some(role_arn) = a.role_arn {
-                AccessInput::AssumeRole { role_arn, external_id: a.external_id, profile: a.profile }
+                AccessInput::AssumeRole {
+                    role_arn,
+                    external_id: a.external_id,
+                    profile: a.profile,
+                }
             } else if a.static_keys_from_env {
                 let var = |n: &str| std::env::var(n).with_context(|| format!("{n} is not set"));
                 AccessInput::Static {
@@ -376,7 +390,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 "added account `{}` to tenant `{tenant}` (access: {}{})",
                 record.account_id,
                 record.access_mode,
-                if record.secret_ciphertext.is_some() { ", credentials encrypted" } else { "" }
+                if record.secret_ciphertext.is_some() {
+                    ", credentials encrypted"
+                } else {
+                    ""
+                }
             );
         }
         Command::Account(AccountCmd::List { tenant, format }) => {
@@ -393,7 +411,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                                 a.name.clone(),
                                 a.access_mode.clone(),
                                 a.role_arn.clone().unwrap_or_default(),
-                                if a.regions.is_empty() { "all enabled".into() } else { a.regions.join(",") },
+                                if a.regions.is_empty() {
+                                    "all enabled".into()
+                                } else {
+                                    a.regions.join(",")
+                                },
                             ]
                         })
                         .collect();
@@ -401,7 +423,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }
             }
         }
-        Command::Account(AccountCmd::OnboardingTemplate { tenant, msp_account_id, external_id, format }) => {
+        Command::Account(AccountCmd::OnboardingTemplate {
+            tenant,
+            msp_account_id,
+            external_id,
+            format,
+        }) => {
             tenant_id(&tenant)?;
             shareline_model::AwsAccountId::parse(&msp_account_id)?;
             let external_id = external_id.unwrap_or_else(|| {
@@ -422,9 +449,15 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             );
         }
         Command::Scan(args) => return scan(&cli.db, args).await,
-        Command::Collection(CollectionCmd::List { tenant, limit, format }) => {
+        Command::Collection(CollectionCmd::List {
+            tenant,
+            limit,
+            format,
+        }) => {
             let store = open(&cli.db).await?;
-            let list = store.list_collections(&tenant_id(&tenant)?, limit.clamp(1, 10_000)).await?;
+            let list = store
+                .list_collections(&tenant_id(&tenant)?, limit.clamp(1, 10_000))
+                .await?;
             match format {
                 Format::Json => json(&list)?,
                 Format::Table => {
@@ -437,7 +470,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                                 c.source.clone(),
                                 c.status.to_string(),
                                 when(&c.started_at),
-                                c.duration_ms().map(|d| format!("{:.1}s", d as f64 / 1000.0)).unwrap_or_default(),
+                                c.duration_ms()
+                                    .map(|d| format!("{:.1}s", d as f64 / 1000.0))
+                                    .unwrap_or_default(),
                                 c.resource_count.to_string(),
                                 c.new_versions.to_string(),
                                 c.deleted_count.to_string(),
@@ -445,7 +480,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                         })
                         .collect();
                     table(
-                        &["ID", "ACCOUNT", "SOURCE", "STATUS", "STARTED", "TOOK", "RESOURCES", "NEW VERSIONS", "DELETED"],
+                        &[
+                            "ID",
+                            "ACCOUNT",
+                            "SOURCE",
+                            "STATUS",
+                            "STARTED",
+                            "TOOK",
+                            "RESOURCES",
+                            "NEW VERSIONS",
+                            "DELETED",
+                        ],
                         &rows,
                     );
                 }
@@ -457,7 +502,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             match format {
                 Format::Json => json(&serde_json::json!({ "collection": c, "scopes": scopes }))?,
                 Format::Table => {
-                    println!("collection {}  account {}  source {}", c.id, c.account_id, c.source);
+                    println!(
+                        "collection {}  account {}  source {}",
+                        c.id, c.account_id, c.source
+                    );
                     println!(
                         "status {}  started {}  resources {}  new versions {}  deleted {}",
                         c.status,
@@ -489,12 +537,31 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                                 ]
                             })
                             .collect();
-                        table(&["SERVICE", "REGION", "RESULT", "RESOURCES", "TOOK", "GAPS", "ERROR"], &rows);
+                        table(
+                            &[
+                                "SERVICE",
+                                "REGION",
+                                "RESULT",
+                                "RESOURCES",
+                                "TOOK",
+                                "GAPS",
+                                "ERROR",
+                            ],
+                            &rows,
+                        );
                     }
                 }
             }
         }
-        Command::Resource(ResourceCmd::List { tenant, resource_type, account, deleted, limit, offset, format }) => {
+        Command::Resource(ResourceCmd::List {
+            tenant,
+            resource_type,
+            account,
+            deleted,
+            limit,
+            offset,
+            format,
+        }) => {
             let store = open(&cli.db).await?;
             let filter = ResourceFilter {
                 resource_type,
@@ -516,12 +583,25 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                                 r.region.clone(),
                                 r.name.clone(),
                                 r.version.to_string(),
-                                r.deleted_at.map(|d| format!("deleted {}", when(&d))).unwrap_or_else(|| when(&r.last_seen)),
+                                r.deleted_at
+                                    .map(|d| format!("deleted {}", when(&d)))
+                                    .unwrap_or_else(|| when(&r.last_seen)),
                                 r.arn.clone(),
                             ]
                         })
                         .collect();
-                    table(&["TYPE", "ACCOUNT", "REGION", "NAME", "VERSION", "LAST SEEN", "ARN"], &cells);
+                    table(
+                        &[
+                            "TYPE",
+                            "ACCOUNT",
+                            "REGION",
+                            "NAME",
+                            "VERSION",
+                            "LAST SEEN",
+                            "ARN",
+                        ],
+                        &cells,
+                    );
                 }
             }
         }
@@ -532,9 +612,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let doc = store.current_document(&tenant, row.rid).await?;
             json(&serde_json::json!({ "resource": row, "document": doc }))?;
         }
-        Command::Resource(ResourceCmd::History { tenant, arn, format }) => {
+        Command::Resource(ResourceCmd::History {
+            tenant,
+            arn,
+            format,
+        }) => {
             let store = open(&cli.db).await?;
-            let (row, entries) = shareline_app::history::history(&store, &tenant_id(&tenant)?, &arn).await?;
+            let (row, entries) =
+                shareline_app::history::history(&store, &tenant_id(&tenant)?, &arn).await?;
             match format {
                 Format::Json => json(&serde_json::json!({ "resource": row, "versions": entries }))?,
                 Format::Table => {
@@ -556,7 +641,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }
             }
         }
-        Command::Import(ImportCmd::AwsConfig { tenant, account, files, format }) => {
+        Command::Import(ImportCmd::AwsConfig {
+            tenant,
+            account,
+            files,
+            format,
+        }) => {
             let store = open(&cli.db).await?;
             let tenant = tenant_id(&tenant)?;
             let mut reports = Vec::new();
@@ -601,7 +691,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 "demo loaded: tenants {:?} ({} resources){}",
                 report.tenants,
                 report.resources,
-                if report.skipped.is_empty() { String::new() } else { format!("; already present: {:?}", report.skipped) }
+                if report.skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; already present: {:?}", report.skipped)
+                }
             );
         }
     }
@@ -614,7 +708,10 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
     let mut services: Vec<&'static ServiceDef> = Vec::new();
     for name in &args.services {
         services.push(service(name).with_context(|| {
-            let all: Vec<&str> = shareline_collect_aws::SERVICES.iter().map(|s| s.name).collect();
+            let all: Vec<&str> = shareline_collect_aws::SERVICES
+                .iter()
+                .map(|s| s.name)
+                .collect();
             format!("unknown service `{name}`; known: {}", all.join(", "))
         })?);
     }
@@ -626,12 +723,23 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
             }
             vec![id]
         }
-        None => store.list_tenants().await?.into_iter().map(|t| t.id).collect(),
+        None => store
+            .list_tenants()
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect(),
     };
     let opts = ScanOptions {
         services,
-        tuning: Tuning { max_attempts: args.max_attempts.max(1), ..Tuning::default() },
-        limits: shareline_collect_aws::Limits { per_account: args.concurrency.max(1), ..Default::default() },
+        tuning: Tuning {
+            max_attempts: args.max_attempts.max(1),
+            ..Tuning::default()
+        },
+        limits: shareline_collect_aws::Limits {
+            per_account: args.concurrency.max(1),
+            ..Default::default()
+        },
     };
     let cancel = Cancel::default();
     let on_signal = cancel.clone();
@@ -650,9 +758,16 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
         }
     }
     bars.clear();
-    let bad = all.iter().filter(|(_, r)| r.status != shareline_model::CollectionStatus::Succeeded).count();
+    let bad = all
+        .iter()
+        .filter(|(_, r)| r.status != shareline_model::CollectionStatus::Succeeded)
+        .count();
     match args.format {
-        Format::Json => json(&all.iter().map(|(t, r)| serde_json::json!({ "tenant": t, "scan": r })).collect::<Vec<_>>())?,
+        Format::Json => json(
+            &all.iter()
+                .map(|(t, r)| serde_json::json!({ "tenant": t, "scan": r }))
+                .collect::<Vec<_>>(),
+        )?,
         Format::Table => {
             let rows: Vec<Vec<String>> = all
                 .iter()
@@ -665,7 +780,11 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
                         r.stats.new_versions.to_string(),
                         r.stats.deleted.to_string(),
                         r.error.clone().unwrap_or_else(|| {
-                            if r.failed_scopes.is_empty() { String::new() } else { format!("{} scopes failed", r.failed_scopes.len()) }
+                            if r.failed_scopes.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{} scopes failed", r.failed_scopes.len())
+                            }
                         }),
                     ]
                 })
@@ -673,7 +792,18 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
             if rows.is_empty() {
                 println!("no accounts with live access to scan");
             } else {
-                table(&["TENANT", "ACCOUNT", "STATUS", "RESOURCES", "NEW VERSIONS", "DELETED", "NOTE"], &rows);
+                table(
+                    &[
+                        "TENANT",
+                        "ACCOUNT",
+                        "STATUS",
+                        "RESOURCES",
+                        "NEW VERSIONS",
+                        "DELETED",
+                        "NOTE",
+                    ],
+                    &rows,
+                );
             }
             for (_, r) in &all {
                 for s in &r.failed_scopes {
@@ -682,5 +812,9 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
             }
         }
     }
-    Ok(if bad > 0 { std::process::ExitCode::from(2) } else { std::process::ExitCode::SUCCESS })
+    Ok(if bad > 0 {
+        std::process::ExitCode::from(2)
+    } else {
+        std::process::ExitCode::SUCCESS
+    })
 }

@@ -53,7 +53,10 @@ impl Progress for ScanBars {
     fn finished(&self, account_id: &str, scope: &ScopeResult) {
         let what = match &scope.error {
             Some(e) => format!("{}/{} FAILED: {}", scope.service, scope.region, e.kind),
-            None => format!("{}/{}: {} resources", scope.service, scope.region, scope.resource_count),
+            None => format!(
+                "{}/{}: {} resources",
+                scope.service, scope.region, scope.resource_count
+            ),
         };
         if !self.tty {
             eprintln!("  {account_id} {what}");

@@ -136,7 +136,10 @@ fn base_loader(target: &AccountTarget, tuning: Tuning) -> aws_config::ConfigLoad
     loader
 }
 
-async fn account_config_with(mut loader: aws_config::ConfigLoader, target: &AccountTarget) -> SdkConfig {
+async fn account_config_with(
+    mut loader: aws_config::ConfigLoader,
+    target: &AccountTarget,
+) -> SdkConfig {
     match &target.access {
         Access::DefaultChain { profile } => {
             if let Some(p) = profile {
@@ -202,7 +205,10 @@ pub struct Ctx {
 impl Ctx {
     /// Builds the context for one region from the account config.
     pub fn new(base: &SdkConfig, account_id: &str, region: &str) -> Self {
-        let sdk = base.to_builder().region(Region::new(region.to_owned())).build();
+        let sdk = base
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .build();
         let custom_endpoint = sdk.endpoint_url().is_some();
         Self {
             sdk,

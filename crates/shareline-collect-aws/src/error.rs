@@ -72,7 +72,9 @@ impl CollectError {
         R: fmt::Debug,
     {
         let (kind, code, message) = match err {
-            SdkError::TimeoutError(_) => (ErrorKind::Timeout, None, "the call timed out".to_owned()),
+            SdkError::TimeoutError(_) => {
+                (ErrorKind::Timeout, None, "the call timed out".to_owned())
+            }
             SdkError::DispatchFailure(d) => {
                 let kind = if d.is_timeout() {
                     ErrorKind::Timeout
@@ -94,7 +96,11 @@ impl CollectError {
                 "the response could not be read".to_owned(),
             ),
             SdkError::ConstructionFailure(_) => (ErrorKind::Credentials, None, source_chain(err)),
-            _ => (ErrorKind::Service, err.code().map(str::to_owned), source_chain(err)),
+            _ => (
+                ErrorKind::Service,
+                err.code().map(str::to_owned),
+                source_chain(err),
+            ),
         };
         Self {
             operation: operation.to_owned(),
@@ -115,18 +121,32 @@ fn classify_code(code: Option<&str>) -> ErrorKind {
         return ErrorKind::Service;
     };
     match code {
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError"
-        | "UnauthorizedAccess" | "Forbidden" | "AllAccessDisabled" => ErrorKind::AccessDenied,
-        "Throttling" | "ThrottlingException" | "ThrottledException" | "RequestLimitExceeded"
-        | "TooManyRequestsException" | "SlowDown" | "RequestThrottled"
-        | "RequestThrottledException" | "ProvisionedThroughputExceededException" => {
-            ErrorKind::Throttled
-        }
-        "OptInRequired" | "InvalidRegion" | "UnrecognizedRegion" | "SubscriptionRequiredException" => {
-            ErrorKind::RegionDisabled
-        }
-        "InvalidClientTokenId" | "UnrecognizedClientException" | "ExpiredToken"
-        | "ExpiredTokenException" | "SignatureDoesNotMatch" | "AuthFailure"
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthorizationError"
+        | "UnauthorizedAccess"
+        | "Forbidden"
+        | "AllAccessDisabled" => ErrorKind::AccessDenied,
+        "Throttling"
+        | "ThrottlingException"
+        | "ThrottledException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "SlowDown"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "ProvisionedThroughputExceededException" => ErrorKind::Throttled,
+        "OptInRequired"
+        | "InvalidRegion"
+        | "UnrecognizedRegion"
+        | "SubscriptionRequiredException" => ErrorKind::RegionDisabled,
+        "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "SignatureDoesNotMatch"
+        | "AuthFailure"
         | "InvalidAccessKeyId" => ErrorKind::Credentials,
         _ if code.ends_with("AccessDenied") || code.ends_with("AccessDeniedException") => {
             ErrorKind::AccessDenied
@@ -166,9 +186,18 @@ mod tests {
     #[test]
     fn codes_are_classified() {
         assert_eq!(classify_code(Some("AccessDenied")), ErrorKind::AccessDenied);
-        assert_eq!(classify_code(Some("ThrottlingException")), ErrorKind::Throttled);
-        assert_eq!(classify_code(Some("OptInRequired")), ErrorKind::RegionDisabled);
-        assert_eq!(classify_code(Some("KMS.AccessDeniedException")), ErrorKind::AccessDenied);
+        assert_eq!(
+            classify_code(Some("ThrottlingException")),
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            classify_code(Some("OptInRequired")),
+            ErrorKind::RegionDisabled
+        );
+        assert_eq!(
+            classify_code(Some("KMS.AccessDeniedException")),
+            ErrorKind::AccessDenied
+        );
         assert_eq!(classify_code(Some("InternalError")), ErrorKind::Service);
         assert_eq!(classify_code(None), ErrorKind::Service);
     }

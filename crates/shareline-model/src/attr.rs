@@ -44,16 +44,18 @@ impl Attr<'_> {
     pub fn of(value: Option<&Value>) -> Attr<'_> {
         match value {
             None | Some(Value::Null) => Attr::Absent,
-            Some(v) => match v.get(UNAVAILABLE_KEY) {
-                Some(marker) => Attr::Unavailable(
-                    serde_json::from_value(marker.clone()).unwrap_or_else(|_| Unavailable {
-                        operation: String::new(),
-                        code: None,
-                        message: marker.to_string(),
-                    }),
-                ),
-                None => Attr::Value(v),
-            },
+            Some(v) => {
+                match v.get(UNAVAILABLE_KEY) {
+                    Some(marker) => Attr::Unavailable(
+                        serde_json::from_value(marker.clone()).unwrap_or_else(|_| Unavailable {
+                            operation: String::new(),
+                            code: None,
+                            message: marker.to_string(),
+                        }),
+                    ),
+                    None => Attr::Value(v),
+                }
+            }
         }
     }
 

@@ -168,7 +168,10 @@ impl Store {
                         }
                     }
                     Staged::Delete { key, at } => deletes.push((key, at.timestamp_millis())),
-                    Staged::Cover { resource_type, region } => {
+                    Staged::Cover {
+                        resource_type,
+                        region,
+                    } => {
                         let scope = (resource_type, region);
                         if !covered.contains(&scope) {
                             covered.push(scope);
@@ -222,7 +225,9 @@ impl Store {
         let covered = format!(
             "CREATE TEMP TABLE IF NOT EXISTS covered (resource_type TEXT NOT NULL, region TEXT NOT NULL{suffix}"
         );
-        sqlx::query(AssertSqlSafe(covered)).execute(&mut **tx).await?;
+        sqlx::query(AssertSqlSafe(covered))
+            .execute(&mut **tx)
+            .await?;
         let seen = format!("CREATE TEMP TABLE IF NOT EXISTS seen (rid BIGINT PRIMARY KEY{suffix}");
         sqlx::query(AssertSqlSafe(seen)).execute(&mut **tx).await?;
         tx.execute("DELETE FROM staging").await?;

@@ -194,7 +194,10 @@ fn normalize_url(url: &str) -> Result<(Backend, String), StoreError> {
     if url == "sqlite::memory:" {
         return Ok((Backend::Sqlite, url.to_owned()));
     }
-    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let sep = if rest.contains('?') { '&' } else { '?' };
         let url = if rest.contains("mode=") {
             format!("sqlite://{rest}")
@@ -219,7 +222,10 @@ mod tests {
             normalize_url("shareline.db").unwrap(),
             (Backend::Sqlite, "sqlite://shareline.db?mode=rwc".into())
         );
-        assert_eq!(normalize_url("postgres://x/y").unwrap().0, Backend::Postgres);
+        assert_eq!(
+            normalize_url("postgres://x/y").unwrap().0,
+            Backend::Postgres
+        );
         assert!(normalize_url("mysql://x").is_err());
     }
 }

@@ -312,8 +312,8 @@ impl Store {
         if self.get_tenant(tenant).await?.is_none() {
             return Err(StoreError::NotFound(format!("tenant `{tenant}`")));
         }
-        let regions = serde_json::to_string(&a.regions)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let regions =
+            serde_json::to_string(&a.regions).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut tx = self.tenant_tx(tenant).await?;
         let res = sqlx::query(
             "INSERT INTO accounts (tenant_id, account_id, provider, name, access_mode, role_arn, \

@@ -89,7 +89,12 @@ impl FaultProxy {
         let faulted = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let seen: Arc<Mutex<Vec<Call>>> = Arc::default();
-        let (f, c, s, log) = (Arc::clone(&faults), Arc::clone(&faulted), Arc::clone(&stop), Arc::clone(&seen));
+        let (f, c, s, log) = (
+            Arc::clone(&faults),
+            Arc::clone(&faulted),
+            Arc::clone(&stop),
+            Arc::clone(&seen),
+        );
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
@@ -102,7 +107,13 @@ impl FaultProxy {
                 });
             }
         });
-        Self { port, faults, faulted, stop, seen }
+        Self {
+            port,
+            faults,
+            faulted,
+            stop,
+            seen,
+        }
     }
 
     /// Returns the proxy's endpoint URL.
@@ -158,10 +169,14 @@ fn handle(
         let header = |name: &str| {
             head.iter().find_map(|l| {
                 let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_owned())
             })
         };
-        let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let len: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; len];
         reader.read_exact(&mut body)?;
         let scope = header("authorization").and_then(|a| {
@@ -174,21 +189,32 @@ fn handle(
                 .and_then(|t| t.rsplit('.').next().map(str::to_owned))
                 .or_else(|| {
                     std::str::from_utf8(&body).ok().and_then(|b| {
-                        b.split('&').find_map(|kv| kv.strip_prefix("Action=").map(str::to_owned))
+                        b.split('&')
+                            .find_map(|kv| kv.strip_prefix("Action=").map(str::to_owned))
                     })
                 });
             if let Ok(mut log) = seen.lock() {
-                log.push(Call { service: service.clone(), operation });
+                log.push(Call {
+                    service: service.clone(),
+                    operation,
+                });
             }
         }
         let fault = scope.and_then(|(region, service)| {
-            faults.lock().ok()?.iter().find(|f| {
-                f.service == service && f.region.as_ref().is_none_or(|r| *r == region)
-            }).cloned()
+            faults
+                .lock()
+                .ok()?
+                .iter()
+                .find(|f| f.service == service && f.region.as_ref().is_none_or(|r| *r == region))
+                .cloned()
         });
         if let Some(f) = fault {
             faulted.fetch_add(1, Ordering::SeqCst);
-            let reason = if f.status == 503 { "Service Unavailable" } else { "Error" };
+            let reason = if f.status == 503 {
+                "Service Unavailable"
+            } else {
+                "Error"
+            };
             write!(
                 client,
                 "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-amzn-RequestId: fault\r\n\r\n{}",

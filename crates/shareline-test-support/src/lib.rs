@@ -1,7 +1,11 @@
 //! Test helpers shared by the crates' integration tests. A dev-dependency
 //! only; startup failures here panic with a message saying what to install.
 
-#![allow(clippy::expect_used, clippy::panic, reason = "test helpers fail loudly on broken set-up")]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail loudly on broken set-up"
+)]
 
 pub mod fault_proxy;
 pub mod moto;

@@ -33,7 +33,9 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start `{bin}` ({e}): run scripts/test, which installs moto into .venv")
+                panic!(
+                    "cannot start `{bin}` ({e}): run scripts/test, which installs moto into .venv"
+                )
             });
         let moto = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -3,7 +3,9 @@
 
 /// Returns the server URL from `SHARELINE_TEST_POSTGRES_URL`, if set.
 pub fn server_url() -> Option<String> {
-    std::env::var("SHARELINE_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("SHARELINE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// Returns a unique database name for one test.
@@ -18,7 +20,9 @@ pub fn with_database(url: &str, db: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{db}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');

@@ -56,13 +56,22 @@ async fn in_account(endpoint: &str, account: &str, region: &str) -> SdkConfig {
 }
 
 fn s3(conf: &SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build())
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(conf)
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 /// Creates a bucket, a user, a security group per region and a KMS key in `account`.
 async fn seed(endpoint: &str, account: &str) {
     let conf = in_account(endpoint, account, "us-east-1").await;
-    s3(&conf).create_bucket().bucket(format!("data-{account}")).send().await.unwrap();
+    s3(&conf)
+        .create_bucket()
+        .bucket(format!("data-{account}"))
+        .send()
+        .await
+        .unwrap();
     aws_sdk_iam::Client::new(&conf)
         .create_user()
         .user_name(format!("ops-{account}"))
@@ -78,11 +87,22 @@ async fn seed(endpoint: &str, account: &str) {
             .send()
             .await
             .unwrap();
-        aws_sdk_kms::Client::new(&conf).create_key().description("app key").send().await.unwrap();
+        aws_sdk_kms::Client::new(&conf)
+            .create_key()
+            .description("app key")
+            .send()
+            .await
+            .unwrap();
     }
 }
 
-async fn register(store: &Store, key: &MasterKey, tenant: &str, accounts: &[&str], endpoint: &str) -> TenantId {
+async fn register(
+    store: &Store,
+    key: &MasterKey,
+    tenant: &str,
+    accounts: &[&str],
+    endpoint: &str,
+) -> TenantId {
     let id = TenantId::parse(tenant).unwrap();
     store.create_tenant(&id, tenant).await.unwrap();
     for account in accounts {
@@ -129,45 +149,89 @@ async fn two_tenants_assume_role_partial_failure_and_versions() {
         seed(&moto.endpoint(), account).await;
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
     let key = MasterKey::parse(&MasterKey::generate_hex()).unwrap();
     let acme = register(&store, &key, "acme", &ACME, &proxy.endpoint()).await;
     let globex = register(&store, &key, "globex", &GLOBEX, &proxy.endpoint()).await;
 
     // First scan of acme: every service in every region answers.
-    let reports = scan_tenant(&store, Some(&key), &acme, &opts(3), &NoProgress, &Cancel::default())
-        .await
-        .unwrap();
+    let reports = scan_tenant(
+        &store,
+        Some(&key),
+        &acme,
+        &opts(3),
+        &NoProgress,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(reports.len(), 2);
     for r in &reports {
         assert_eq!(r.status, CollectionStatus::Succeeded, "{r:?}");
         let (_, scopes) = store.get_collection(&acme, &r.collection_id).await.unwrap();
-        let services: std::collections::BTreeSet<&str> = scopes.iter().map(|s| s.service.as_str()).collect();
-        assert_eq!(services.len(), shareline_collect_aws::SERVICES.len(), "{services:?}");
+        let services: std::collections::BTreeSet<&str> =
+            scopes.iter().map(|s| s.service.as_str()).collect();
+        assert_eq!(
+            services.len(),
+            shareline_collect_aws::SERVICES.len(),
+            "{services:?}"
+        );
         assert!(scopes.iter().any(|s| s.region == "eu-west-1"));
     }
     // Each account's own resources, in its own account, and none of globex's.
-    let all = store.list_resources(&acme, &ResourceFilter::default()).await.unwrap();
+    let all = store
+        .list_resources(&acme, &ResourceFilter::default())
+        .await
+        .unwrap();
     for account in ACME {
-        let bucket = all.iter().find(|r| r.resource_id == format!("data-{account}")).unwrap();
+        let bucket = all
+            .iter()
+            .find(|r| r.resource_id == format!("data-{account}"))
+            .unwrap();
         assert_eq!(bucket.account_id, account);
         let sgs = all
             .iter()
-            .filter(|r| r.account_id == account && r.resource_type == "AWS::EC2::SecurityGroup" && r.name.starts_with("web-"))
+            .filter(|r| {
+                r.account_id == account
+                    && r.resource_type == "AWS::EC2::SecurityGroup"
+                    && r.name.starts_with("web-")
+            })
             .count();
         assert_eq!(sgs, 2, "one web SG per region in {account}");
-        assert!(all.iter().any(|r| r.account_id == account && r.resource_type == "AWS::KMS::Key" && r.region == "eu-west-1"));
-        assert!(all.iter().any(|r| r.account_id == account && r.resource_id.contains(&format!("ops-{account}")) || r.name == format!("ops-{account}")));
+        assert!(all.iter().any(|r| r.account_id == account
+            && r.resource_type == "AWS::KMS::Key"
+            && r.region == "eu-west-1"));
+        assert!(all.iter().any(|r| r.account_id == account
+            && r.resource_id.contains(&format!("ops-{account}"))
+            || r.name == format!("ops-{account}")));
     }
     assert!(!all.iter().any(|r| GLOBEX.contains(&r.account_id.as_str())));
-    assert!(store.list_resources(&globex, &ResourceFilter::default()).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_resources(&globex, &ResourceFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Re-scan without changes: no new versions.
-    let again = scan_tenant(&store, Some(&key), &acme, &opts(3), &NoProgress, &Cancel::default())
-        .await
-        .unwrap();
+    let again = scan_tenant(
+        &store,
+        Some(&key),
+        &acme,
+        &opts(3),
+        &NoProgress,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
     for r in &again {
-        assert_eq!(r.stats.new_versions, 0, "unchanged estate, yet new versions: {r:?}");
+        assert_eq!(
+            r.stats.new_versions, 0,
+            "unchanged estate, yet new versions: {r:?}"
+        );
     }
 
     // Change one bucket: exactly one new version.
@@ -183,59 +247,122 @@ async fn two_tenants_assume_role_partial_failure_and_versions() {
         .send()
         .await
         .unwrap();
-    let changed = scan_tenant(&store, Some(&key), &acme, &opts(3), &NoProgress, &Cancel::default())
-        .await
-        .unwrap();
+    let changed = scan_tenant(
+        &store,
+        Some(&key),
+        &acme,
+        &opts(3),
+        &NoProgress,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
     let first = changed.iter().find(|r| r.account_id == ACME[0]).unwrap();
     assert_eq!(first.stats.new_versions, 1, "{first:?}");
-    let bucket = store.find_resource(&acme, &format!("arn:aws:s3:::data-{}", ACME[0])).await.unwrap();
+    let bucket = store
+        .find_resource(&acme, &format!("arn:aws:s3:::data-{}", ACME[0]))
+        .await
+        .unwrap();
     assert_eq!(bucket.version, 2);
 
     // KMS throttles past the retry budget: the collection is partial, the
     // keys keep their last good data, the rest is applied.
     let keys_before: Vec<_> = store
-        .list_resources(&acme, &ResourceFilter { resource_type: Some("AWS::KMS::Key".into()), ..Default::default() })
+        .list_resources(
+            &acme,
+            &ResourceFilter {
+                resource_type: Some("AWS::KMS::Key".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(keys_before.len(), 4);
     proxy.set_faults(vec![Fault::json_throttling("kms")]);
-    let partial = scan_tenant(&store, Some(&key), &acme, &opts(2), &NoProgress, &Cancel::default())
-        .await
-        .unwrap();
+    let partial = scan_tenant(
+        &store,
+        Some(&key),
+        &acme,
+        &opts(2),
+        &NoProgress,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
     for r in &partial {
         assert_eq!(r.status, CollectionStatus::Partial, "{r:?}");
-        assert_eq!(r.failed_scopes.len(), 2, "kms in both regions: {:?}", r.failed_scopes);
+        assert_eq!(
+            r.failed_scopes.len(),
+            2,
+            "kms in both regions: {:?}",
+            r.failed_scopes
+        );
         let (record, scopes) = store.get_collection(&acme, &r.collection_id).await.unwrap();
         assert_eq!(record.status, CollectionStatus::Partial);
         let kms: Vec<_> = scopes.iter().filter(|s| s.service == "kms").collect();
-        assert!(kms.iter().all(|s| !s.ok && s.error_kind.as_deref() == Some("throttled")), "{kms:?}");
+        assert!(
+            kms.iter()
+                .all(|s| !s.ok && s.error_kind.as_deref() == Some("throttled")),
+            "{kms:?}"
+        );
     }
     // Retried: two attempts per failing call.
     assert!(proxy.faulted() >= 2 * 2 * 2, "faulted {}", proxy.faulted());
     let keys_after = store
-        .list_resources(&acme, &ResourceFilter { resource_type: Some("AWS::KMS::Key".into()), ..Default::default() })
+        .list_resources(
+            &acme,
+            &ResourceFilter {
+                resource_type: Some("AWS::KMS::Key".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    assert_eq!(keys_after.len(), 4, "keys must survive a throttled collection");
+    assert_eq!(
+        keys_after.len(),
+        4,
+        "keys must survive a throttled collection"
+    );
     for (a, b) in keys_before.iter().zip(&keys_after) {
-        assert_eq!((a.rid, a.version, &a.content_hash), (b.rid, b.version, &b.content_hash));
+        assert_eq!(
+            (a.rid, a.version, &a.content_hash),
+            (b.rid, b.version, &b.content_hash)
+        );
     }
 
     // globex, scanned now, sees its own accounts only.
     proxy.set_faults(vec![]);
-    let g = scan_tenant(&store, Some(&key), &globex, &opts(3), &NoProgress, &Cancel::default())
+    let g = scan_tenant(
+        &store,
+        Some(&key),
+        &globex,
+        &opts(3),
+        &NoProgress,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        g.iter().all(|r| r.status == CollectionStatus::Succeeded),
+        "{g:?}"
+    );
+    let gres = store
+        .list_resources(&globex, &ResourceFilter::default())
         .await
         .unwrap();
-    assert!(g.iter().all(|r| r.status == CollectionStatus::Succeeded), "{g:?}");
-    let gres = store.list_resources(&globex, &ResourceFilter::default()).await.unwrap();
     assert!(gres.iter().all(|r| GLOBEX.contains(&r.account_id.as_str())));
-    assert!(gres.iter().any(|r| r.resource_id == format!("data-{}", GLOBEX[1])));
+    assert!(
+        gres.iter()
+            .any(|r| r.resource_id == format!("data-{}", GLOBEX[1]))
+    );
 
     // A cancelled scan records itself and changes nothing.
     let before = store.count_resources(&acme).await.unwrap();
     let cancel = Cancel::default();
     cancel.cancel();
-    let c = scan_tenant(&store, Some(&key), &acme, &opts(3), &NoProgress, &cancel).await.unwrap();
+    let c = scan_tenant(&store, Some(&key), &acme, &opts(3), &NoProgress, &cancel)
+        .await
+        .unwrap();
     assert!(c.is_empty() || c.iter().all(|r| r.status == CollectionStatus::Cancelled));
     assert_eq!(store.count_resources(&acme).await.unwrap(), before);
 
@@ -246,24 +373,44 @@ async fn two_tenants_assume_role_partial_failure_and_versions() {
         raw.extend(std::fs::read(entry.unwrap().path()).unwrap());
     }
     let needle = format!("ext-{}", ACME[0]);
-    assert!(!raw.windows(needle.len()).any(|w| w == needle.as_bytes()), "external id stored in clear");
+    assert!(
+        !raw.windows(needle.len()).any(|w| w == needle.as_bytes()),
+        "external id stored in clear"
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_master_key_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
     let key = MasterKey::parse(&MasterKey::generate_hex()).unwrap();
     let id = register(&store, &key, "acme", &ACME[..1], "http://127.0.0.1:9").await;
     let other = MasterKey::parse(&MasterKey::generate_hex()).unwrap();
-    let reports = scan_tenant(&store, Some(&other), &id, &opts(1), &NoProgress, &Cancel::default())
-        .await
-        .unwrap();
+    let reports = scan_tenant(
+        &store,
+        Some(&other),
+        &id,
+        &opts(1),
+        &NoProgress,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
     let err = reports[0].error.clone().unwrap();
     assert!(err.contains("wrong master key"), "{err}");
     assert!(!err.contains("ext-"), "{err}");
-    let none = scan_tenant(&store, None, &id, &opts(1), &NoProgress, &Cancel::default()).await.unwrap();
-    assert!(none[0].error.clone().unwrap().contains("SHARELINE_MASTER_KEY"));
+    let none = scan_tenant(&store, None, &id, &opts(1), &NoProgress, &Cancel::default())
+        .await
+        .unwrap();
+    assert!(
+        none[0]
+            .error
+            .clone()
+            .unwrap()
+            .contains("SHARELINE_MASTER_KEY")
+    );
     // Without a key, a secret cannot be stored at all.
     let refused = add_account(
         &store,
@@ -282,14 +429,20 @@ async fn a_wrong_master_key_is_a_clear_error() {
         },
     )
     .await;
-    assert!(refused.unwrap_err().to_string().contains("SHARELINE_MASTER_KEY"));
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("SHARELINE_MASTER_KEY")
+    );
 }
 
 fn require_test_env() {
     // Base credentials for assume-role come from the default chain; the test
     // command (scripts/test) exports moto's test keys and disables IMDS.
     assert!(
-        std::env::var("AWS_ACCESS_KEY_ID").is_ok() && std::env::var("AWS_EC2_METADATA_DISABLED").is_ok(),
+        std::env::var("AWS_ACCESS_KEY_ID").is_ok()
+            && std::env::var("AWS_EC2_METADATA_DISABLED").is_ok(),
         "run the tests through scripts/test, which sets AWS_ACCESS_KEY_ID and AWS_EC2_METADATA_DISABLED"
     );
 }

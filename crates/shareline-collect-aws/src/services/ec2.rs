@@ -305,6 +305,12 @@ async fn security_groups(ctx: &Ctx, c: &Client) -> Result<Vec<Resource>, Collect
         let g = g.map_err(|e| CollectError::from_sdk("ec2:DescribeSecurityGroups", &e))?;
         let Some(id) = g.group_id() else { continue };
         let mut r = resource(ctx, SECURITY_GROUP, id, "security-group", g.tags());
+        // As AWS Config names security groups: the group name, unless tagged.
+        if !r.tags.contains_key("Name")
+            && let Some(name) = g.group_name()
+        {
+            name.clone_into(&mut r.name);
+        }
         let ingress: Vec<Value> = g.ip_permissions().iter().map(ip_permission).collect();
         let egress: Vec<Value> = g
             .ip_permissions_egress()

@@ -746,17 +746,15 @@ async fn credential_report(ctx: &Ctx, c: &Client, out: &mut Collected) -> Resour
         Err(e) => failed(out, "iam:GenerateCredentialReport", e),
         Ok(()) => {
             let got = c.get_credential_report().send().await;
-            let mut generated = Value::Null;
-            let rows = out.sub("iam:GetCredentialReport", got, &[], |o| {
-                generated = ts_opt(o.generated_time());
+            // The report's generation time is left out on purpose: it moves on
+            // every read and would make a new version of an unchanged report.
+            out.sub("iam:GetCredentialReport", got, &[], |o| {
                 let text = o
                     .content()
                     .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
                     .unwrap_or_default();
                 Value::Array(parse_csv(&text))
-            });
-            r.configuration = json!({ "generatedTime": generated });
-            rows
+            })
         }
     };
     r.supplementary = json!({ "CredentialReport": rows });

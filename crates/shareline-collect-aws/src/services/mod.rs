@@ -183,7 +183,10 @@ where
     K: Into<String>,
     V: Into<String>,
 {
-    pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -204,8 +207,16 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), SERVICES.len());
         for s in SERVICES {
-            assert!(!s.permissions.is_empty(), "{} declares no permissions", s.name);
-            assert!(!s.resource_types.is_empty(), "{} declares no resource types", s.name);
+            assert!(
+                !s.permissions.is_empty(),
+                "{} declares no permissions",
+                s.name
+            );
+            assert!(
+                !s.resource_types.is_empty(),
+                "{} declares no resource types",
+                s.name
+            );
         }
     }
 }

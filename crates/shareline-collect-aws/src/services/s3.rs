@@ -86,7 +86,8 @@ async fn bucket(ctx: &Ctx, name: String, created: Value, owner: &str) -> Collect
         Err(_) => ctx.region.clone(),
     };
     if let Err(e) = &loc {
-        out.gaps.push(CollectError::from_sdk("s3:GetBucketLocation", e));
+        out.gaps
+            .push(CollectError::from_sdk("s3:GetBucketLocation", e));
     }
     let c = ctx.s3_in(&region);
     let arn = format!("arn:{}:s3:::{name}", ctx.partition());
@@ -115,9 +116,12 @@ async fn bucket(ctx: &Ctx, name: String, created: Value, owner: &str) -> Collect
     });
 
     let policy = c.get_bucket_policy().bucket(&name).send().await;
-    let policy = out.sub("s3:GetBucketPolicy", policy, &["NoSuchBucketPolicy"], |o| {
-        json!({ "policyText": o.policy() })
-    });
+    let policy = out.sub(
+        "s3:GetBucketPolicy",
+        policy,
+        &["NoSuchBucketPolicy"],
+        |o| json!({ "policyText": o.policy() }),
+    );
 
     let pab = c.get_public_access_block().bucket(&name).send().await;
     let pab = out.sub(
@@ -170,15 +174,21 @@ async fn bucket(ctx: &Ctx, name: String, created: Value, owner: &str) -> Collect
     });
 
     let log = c.get_bucket_logging().bucket(&name).send().await;
-    let log = out.sub("s3:GetBucketLogging", log, &[], |o| match o.logging_enabled() {
-        Some(l) => json!({
-            "destinationBucketName": l.target_bucket(),
-            "logFilePrefix": l.target_prefix(),
-        }),
-        None => json!({ "destinationBucketName": null, "logFilePrefix": null }),
+    let log = out.sub("s3:GetBucketLogging", log, &[], |o| {
+        match o.logging_enabled() {
+            Some(l) => json!({
+                "destinationBucketName": l.target_bucket(),
+                "logFilePrefix": l.target_prefix(),
+            }),
+            None => json!({ "destinationBucketName": null, "logFilePrefix": null }),
+        }
     });
 
-    let life = c.get_bucket_lifecycle_configuration().bucket(&name).send().await;
+    let life = c
+        .get_bucket_lifecycle_configuration()
+        .bucket(&name)
+        .send()
+        .await;
     let life = out.sub(
         "s3:GetLifecycleConfiguration",
         life,

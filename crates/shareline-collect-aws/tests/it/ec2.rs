@@ -25,10 +25,9 @@ fn name_tag(ty: ResourceType, name: &str) -> TagSpecification {
 }
 
 fn one<'a>(list: &[&'a Resource], id: &str) -> &'a Resource {
-    list.iter()
-        .copied()
-        .find(|r| r.resource_id == id)
-        .unwrap_or_else(|| panic!("{id} not collected"))
+    let found = list.iter().copied().find(|r| r.resource_id == id);
+    assert!(found.is_some(), "{id} not collected");
+    found.expect("checked above")
 }
 
 #[tokio::test]

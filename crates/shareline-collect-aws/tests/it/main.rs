@@ -2,10 +2,15 @@
 //! Each test starts its own moto on a free loopback port, creates resources
 //! through the SDK, runs one collector and checks what it read.
 
-#![allow(clippy::expect_used, reason = "test helpers fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail loudly"
+)]
 
 mod acm;
-mod permissions;
+mod bench;
 mod cloudtrail;
 mod config;
 mod ec2;
@@ -15,6 +20,7 @@ mod iam;
 mod kms;
 mod lambda;
 mod logs;
+mod permissions;
 mod rds;
 mod s3;
 mod secretsmanager;
@@ -57,5 +63,8 @@ pub async fn collect(conf: &SdkConfig, name: &str, region: &str) -> Collected {
 
 /// Returns the resources of one type.
 pub fn of_type<'a>(c: &'a Collected, ty: &str) -> Vec<&'a shareline_model::Resource> {
-    c.resources.iter().filter(|r| r.resource_type == ty).collect()
+    c.resources
+        .iter()
+        .filter(|r| r.resource_type == ty)
+        .collect()
 }

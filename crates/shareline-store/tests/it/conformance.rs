@@ -79,11 +79,17 @@ async fn commit(
     resources: &[Resource],
     covered: &[(&str, &str)],
 ) -> Result<shareline_store::CommitStats, StoreError> {
-    let id = store.begin_collection(tenant, ACCOUNT, "live").await.unwrap();
+    let id = store
+        .begin_collection(tenant, ACCOUNT, "live")
+        .await
+        .unwrap();
     let plan = CommitPlan {
         collection_id: id,
         account_id: ACCOUNT.into(),
-        covered: covered.iter().map(|(a, b)| ((*a).into(), (*b).into())).collect(),
+        covered: covered
+            .iter()
+            .map(|(a, b)| ((*a).into(), (*b).into()))
+            .collect(),
         scopes: vec![],
         status: CollectionStatus::Succeeded,
     };
@@ -111,21 +117,36 @@ async fn accounts_stay_inside_their_tenant(store: &Store) {
     store.create_tenant(&t("globex"), "Globex").await.unwrap();
     assert_eq!(store.list_accounts(&acme).await.unwrap().len(), 1);
     assert!(store.list_accounts(&t("globex")).await.unwrap().is_empty());
-    assert!(store.get_account(&t("globex"), ACCOUNT).await.unwrap().is_none());
+    assert!(
+        store
+            .get_account(&t("globex"), ACCOUNT)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // The same cloud account may belong to another tenant's record set without clashing.
     let dup = store
-        .add_account(&acme, &store.get_account(&acme, ACCOUNT).await.unwrap().unwrap())
+        .add_account(
+            &acme,
+            &store.get_account(&acme, ACCOUNT).await.unwrap().unwrap(),
+        )
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))));
     let unknown = store
-        .add_account(&t("nobody"), &store.get_account(&acme, ACCOUNT).await.unwrap().unwrap())
+        .add_account(
+            &t("nobody"),
+            &store.get_account(&acme, ACCOUNT).await.unwrap().unwrap(),
+        )
         .await;
     assert!(matches!(unknown, Err(StoreError::NotFound(_))));
 }
 
 async fn versions_only_on_change_and_deletions_only_in_covered_scopes(store: &Store) {
     let acme = setup(store, "acme").await;
-    let covered = [("AWS::S3::Bucket", "*"), ("AWS::EC2::Instance", "us-east-1")];
+    let covered = [
+        ("AWS::S3::Bucket", "*"),
+        ("AWS::EC2::Instance", "us-east-1"),
+    ];
     let first = vec![
         bucket("a", "Off"),
         bucket("b", "Enabled"),
@@ -140,7 +161,7 @@ async fn versions_only_on_change_and_deletions_only_in_covered_scopes(store: &St
     // Same content, later capture time: no new versions.
     let mut same = first.clone();
     for r in &mut same {
-        r.captured_at = r.captured_at + Duration::minutes(5);
+        r.captured_at += Duration::minutes(5);
     }
     let stats = commit(store, &acme, &same, &covered).await.unwrap();
     assert_eq!(stats.new_versions, 0);
@@ -152,9 +173,15 @@ async fn versions_only_on_change_and_deletions_only_in_covered_scopes(store: &St
     assert_eq!(stats.new_versions, 1);
     assert_eq!(stats.deleted, 1);
 
-    let live = store.list_resources(&acme, &ResourceFilter::default()).await.unwrap();
+    let live = store
+        .list_resources(&acme, &ResourceFilter::default())
+        .await
+        .unwrap();
     let ids: Vec<&str> = live.iter().map(|r| r.resource_id.as_str()).collect();
-    assert!(ids.contains(&"a") && ids.contains(&"i-1") && ids.contains(&"i-2"), "{ids:?}");
+    assert!(
+        ids.contains(&"a") && ids.contains(&"i-1") && ids.contains(&"i-2"),
+        "{ids:?}"
+    );
     assert!(!ids.contains(&"b"));
 
     let a = store.find_resource(&acme, "arn:aws:s3:::a").await.unwrap();
@@ -172,31 +199,65 @@ async fn versions_only_on_change_and_deletions_only_in_covered_scopes(store: &St
     assert_eq!(history.len(), 2);
     assert!(history[1].document.is_none(), "deletion marker");
     // Its last good document is still readable.
-    assert!(store.current_document(&acme, b.rid).await.unwrap().is_some());
+    assert!(
+        store
+            .current_document(&acme, b.rid)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // b comes back: a new version, live again.
-    let stats = commit(store, &acme, &[bucket("a", "Enabled"), bucket("b", "Enabled")], &[("AWS::S3::Bucket", "*")])
-        .await
-        .unwrap();
+    let stats = commit(
+        store,
+        &acme,
+        &[bucket("a", "Enabled"), bucket("b", "Enabled")],
+        &[("AWS::S3::Bucket", "*")],
+    )
+    .await
+    .unwrap();
     assert_eq!(stats.new_versions, 1);
     let b = store.find_resource(&acme, "b").await.unwrap();
     assert!(b.deleted_at.is_none());
     assert_eq!(b.version, 3);
 
-    let with_deleted = ResourceFilter { include_deleted: true, ..ResourceFilter::default() };
-    assert_eq!(store.list_resources(&acme, &with_deleted).await.unwrap().len(), 4);
+    let with_deleted = ResourceFilter {
+        include_deleted: true,
+        ..ResourceFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_resources(&acme, &with_deleted)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
     let only_s3 = ResourceFilter {
         resource_type: Some("AWS::S3::Bucket".into()),
         ..ResourceFilter::default()
     };
-    assert_eq!(store.list_resources(&acme, &only_s3).await.unwrap().len(), 2);
+    assert_eq!(
+        store.list_resources(&acme, &only_s3).await.unwrap().len(),
+        2
+    );
 }
 
 async fn a_failed_commit_changes_nothing(store: &Store) {
     let acme = setup(store, "acme").await;
-    commit(store, &acme, &[bucket("a", "Off")], &[("AWS::S3::Bucket", "*")]).await.unwrap();
+    commit(
+        store,
+        &acme,
+        &[bucket("a", "Off")],
+        &[("AWS::S3::Bucket", "*")],
+    )
+    .await
+    .unwrap();
 
-    let id = store.begin_collection(&acme, ACCOUNT, "import:bad.json").await.unwrap();
+    let id = store
+        .begin_collection(&acme, ACCOUNT, "import:bad.json")
+        .await
+        .unwrap();
     let plan = CommitPlan {
         collection_id: id.clone(),
         account_id: ACCOUNT.into(),
@@ -210,7 +271,9 @@ async fn a_failed_commit_changes_nothing(store: &Store) {
         Staged::Upsert(StagedResource::new(&bucket("new", "Off")).unwrap()),
     ];
     tx.send(Ok(good)).await.unwrap();
-    tx.send(Err("bad.json: line 9 column 3: expected value".into())).await.unwrap();
+    tx.send(Err("bad.json: line 9 column 3: expected value".into()))
+        .await
+        .unwrap();
     drop(tx);
     let err = store.commit_collection(&acme, &plan, rx).await.unwrap_err();
     assert!(err.to_string().contains("line 9"), "{err}");
@@ -219,7 +282,10 @@ async fn a_failed_commit_changes_nothing(store: &Store) {
         .await
         .unwrap();
 
-    let live = store.list_resources(&acme, &ResourceFilter::default()).await.unwrap();
+    let live = store
+        .list_resources(&acme, &ResourceFilter::default())
+        .await
+        .unwrap();
     assert_eq!(live.len(), 1);
     assert_eq!(live[0].version, 1);
     let (record, _) = store.get_collection(&acme, &id).await.unwrap();
@@ -231,19 +297,52 @@ async fn another_tenant_sees_nothing(store: &Store) {
     let acme = setup(store, "acme").await;
     let globex = t("globex");
     store.create_tenant(&globex, "Globex").await.unwrap();
-    commit(store, &acme, &[bucket("secret-bucket", "Off")], &[]).await.unwrap();
+    commit(store, &acme, &[bucket("secret-bucket", "Off")], &[])
+        .await
+        .unwrap();
     let a = store.find_resource(&acme, "secret-bucket").await.unwrap();
 
-    assert!(store.list_resources(&globex, &ResourceFilter::default()).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_resources(&globex, &ResourceFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
-        store.find_resource(&globex, "arn:aws:s3:::secret-bucket").await,
+        store
+            .find_resource(&globex, "arn:aws:s3:::secret-bucket")
+            .await,
         Err(StoreError::NotFound(_))
     ));
-    assert!(store.resource_history(&globex, a.rid).await.unwrap().is_empty());
-    assert!(store.current_document(&globex, a.rid).await.unwrap().is_none());
-    assert!(store.list_collections(&globex, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .resource_history(&globex, a.rid)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .current_document(&globex, a.rid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .list_collections(&globex, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let acme_collection = &store.list_collections(&acme, 10).await.unwrap()[0];
-    assert!(store.get_collection(&globex, &acme_collection.id).await.is_err());
+    assert!(
+        store
+            .get_collection(&globex, &acme_collection.id)
+            .await
+            .is_err()
+    );
     assert_eq!(store.count_resources(&globex).await.unwrap(), 0);
     assert_eq!(store.count_resources(&acme).await.unwrap(), 1);
 }
@@ -275,8 +374,13 @@ async fn repeated_sightings_become_versions_in_order(store: &Store) {
 
 async fn explicit_deletions_are_recorded(store: &Store) {
     let acme = setup(store, "acme").await;
-    commit(store, &acme, &[bucket("gone", "Off")], &[]).await.unwrap();
-    let id = store.begin_collection(&acme, ACCOUNT, "import:history").await.unwrap();
+    commit(store, &acme, &[bucket("gone", "Off")], &[])
+        .await
+        .unwrap();
+    let id = store
+        .begin_collection(&acme, ACCOUNT, "import:history")
+        .await
+        .unwrap();
     let plan = CommitPlan {
         collection_id: id,
         account_id: ACCOUNT.into(),
@@ -299,12 +403,22 @@ async fn explicit_deletions_are_recorded(store: &Store) {
     drop(tx);
     let stats = store.commit_collection(&acme, &plan, rx).await.unwrap();
     assert_eq!(stats.deleted, 1);
-    assert!(store.find_resource(&acme, "gone").await.unwrap().deleted_at.is_some());
+    assert!(
+        store
+            .find_resource(&acme, "gone")
+            .await
+            .unwrap()
+            .deleted_at
+            .is_some()
+    );
 }
 
 async fn collections_record_scopes(store: &Store) {
     let acme = setup(store, "acme").await;
-    let id = store.begin_collection(&acme, ACCOUNT, "live").await.unwrap();
+    let id = store
+        .begin_collection(&acme, ACCOUNT, "live")
+        .await
+        .unwrap();
     let listed = store.list_collections(&acme, 10).await.unwrap();
     assert_eq!(listed[0].status, CollectionStatus::Running);
     let scopes = vec![
@@ -339,9 +453,11 @@ async fn collections_record_scopes(store: &Store) {
         status: CollectionStatus::Partial,
     };
     let (tx, rx) = mpsc::channel(1);
-    tx.send(Ok(vec![Staged::Upsert(StagedResource::new(&bucket("x", "Off")).unwrap())]))
-        .await
-        .unwrap();
+    tx.send(Ok(vec![Staged::Upsert(
+        StagedResource::new(&bucket("x", "Off")).unwrap(),
+    )]))
+    .await
+    .unwrap();
     drop(tx);
     store.commit_collection(&acme, &plan, rx).await.unwrap();
     let (record, scopes) = store.get_collection(&acme, &id[..8]).await.unwrap();

@@ -1,6 +1,13 @@
 //! The store conformance suite: the same tests run against SQLite always and
 //! against PostgreSQL when `SHARELINE_TEST_POSTGRES_URL` is set.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail loudly"
+)]
+
 mod conformance;
 mod rls;
 
@@ -19,7 +26,10 @@ pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("test.db");
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
-    TestDb { store, _dir: Some(dir) }
+    TestDb {
+        store,
+        _dir: Some(dir),
+    }
 }
 
 /// Opens a store on a fresh PostgreSQL database, or `None` when

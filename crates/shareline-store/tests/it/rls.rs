@@ -34,11 +34,20 @@ async fn unfiltered_queries_see_only_the_scoped_tenant() {
             )
             .await
             .unwrap();
-        let cid = store.begin_collection(&id, "111111111111", "live").await.unwrap();
+        let cid = store
+            .begin_collection(&id, "111111111111", "live")
+            .await
+            .unwrap();
         let (tx, rx) = mpsc::channel(1);
         let batch = (0..n)
             .map(|i| {
-                let r = Resource::new("111111111111", "us-east-1", "AWS::S3::Bucket", &format!("{tenant}-{i}"), &format!("arn:aws:s3:::{tenant}-{i}"));
+                let r = Resource::new(
+                    "111111111111",
+                    "us-east-1",
+                    "AWS::S3::Bucket",
+                    &format!("{tenant}-{i}"),
+                    &format!("arn:aws:s3:::{tenant}-{i}"),
+                );
                 Staged::Upsert(StagedResource::new(&r).unwrap())
             })
             .collect();
@@ -56,8 +65,14 @@ async fn unfiltered_queries_see_only_the_scoped_tenant() {
     let acme = TenantId::parse("acme").unwrap();
     let globex = TenantId::parse("globex").unwrap();
     for table in ["resources", "resource_versions", "collections", "accounts"] {
-        let a = store.visible_rows_unscoped_filter(&acme, table).await.unwrap();
-        let g = store.visible_rows_unscoped_filter(&globex, table).await.unwrap();
+        let a = store
+            .visible_rows_unscoped_filter(&acme, table)
+            .await
+            .unwrap();
+        let g = store
+            .visible_rows_unscoped_filter(&globex, table)
+            .await
+            .unwrap();
         match table {
             "resources" | "resource_versions" => assert_eq!((a, g), (3, 2), "{table}"),
             _ => assert_eq!((a, g), (1, 1), "{table}"),
