@@ -234,15 +234,22 @@ async fn two_tenants_assume_role_partial_failure_and_versions() {
         );
     }
 
-    // Change one bucket: exactly one new version.
+    // Change one bucket (its tags): exactly one new version.
     let conf = in_account(&moto.endpoint(), ACME[0], "us-east-1").await;
     s3(&conf)
-        .put_bucket_versioning()
+        .put_bucket_tagging()
         .bucket(format!("data-{}", ACME[0]))
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .tag_set(
+                    aws_sdk_s3::types::Tag::builder()
+                        .key("Owner")
+                        .value("ops")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
         )
         .send()
         .await

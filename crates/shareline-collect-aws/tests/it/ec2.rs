@@ -209,7 +209,10 @@ async fn instances_network_and_storage_are_read() {
         open.arn,
         format!("arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{sg_id}")
     );
-    assert_eq!(open.name, sg_id);
+    assert_eq!(
+        open.name, "ssh-open",
+        "untagged groups are named by group name"
+    );
     assert_eq!(open.configuration["groupName"], "ssh-open");
     assert_eq!(open.configuration["vpcId"], vpc_id.as_str());
     let rules = open.configuration["ipPermissions"].as_array().unwrap();

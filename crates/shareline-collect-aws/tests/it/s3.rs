@@ -142,10 +142,9 @@ async fn buckets_and_their_settings_are_read() {
         locked.supplementary["PublicAccessBlockConfiguration"]["blockPublicPolicy"],
         Value::Bool(true)
     );
-    assert_eq!(
-        locked.supplementary["BucketVersioningConfiguration"]["status"],
-        "Enabled"
-    );
+    // moto's versioning answers have the wrong root element for the Rust SDK
+    // (see above): unavailable, whatever the bucket's real setting.
+    assert!(Attr::of(locked.supplementary.get("BucketVersioningConfiguration")).is_unavailable());
     assert_eq!(
         locked.supplementary["ServerSideEncryptionConfiguration"]["rules"][0]["applyServerSideEncryptionByDefault"]
             ["sseAlgorithm"],
@@ -161,7 +160,7 @@ async fn buckets_and_their_settings_are_read() {
     let gap_ops: Vec<&str> = got.gaps.iter().map(|g| g.operation.as_str()).collect();
     assert_eq!(
         gap_ops,
-        ["s3:GetBucketVersioning"],
+        ["s3:GetBucketVersioning", "s3:GetBucketVersioning"],
         "only moto's versioning quirk"
     );
 }
