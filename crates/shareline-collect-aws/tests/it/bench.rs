@@ -37,6 +37,7 @@ async fn bench_collection_throughput() {
         let mut futs = Vec::new();
         for i in 0..per_region_sg {
             let ec2 = ec2.clone();
+            drain_if_full(&mut futs).await;
             futs.push(tokio::spawn(async move {
                 ec2.create_security_group()
                     .group_name(format!("sg-{i}"))
@@ -49,6 +50,7 @@ async fn bench_collection_throughput() {
         }
         for i in 0..per_region_logs {
             let logs = logs.clone();
+            drain_if_full(&mut futs).await;
             futs.push(tokio::spawn(async move {
                 logs.create_log_group()
                     .log_group_name(format!("/bench/{i}"))
@@ -60,6 +62,7 @@ async fn bench_collection_throughput() {
         }
         for i in 0..per_region_topics {
             let sns = sns.clone();
+            drain_if_full(&mut futs).await;
             futs.push(tokio::spawn(async move {
                 sns.create_topic()
                     .name(format!("topic-{i}"))
@@ -69,9 +72,7 @@ async fn bench_collection_throughput() {
                     .map_err(|e| e.to_string())
             }));
         }
-        for f in futs {
-            f.await.unwrap().unwrap();
-        }
+        drain(&mut futs).await;
     }
     eprintln!("seeded in {:.1}s", seed_start.elapsed().as_secs_f64());
     let target = AccountTarget {
@@ -108,4 +109,19 @@ async fn bench_collection_throughput() {
         got.scopes.len(),
         n as f64 / secs
     );
+}
+
+type Seeding = Vec<tokio::task::JoinHandle<Result<(), String>>>;
+
+/// Keeps at most 16 seeding calls in flight (moto's server refuses more).
+async fn drain_if_full(futs: &mut Seeding) {
+    if futs.len() >= 16 {
+        drain(futs).await;
+    }
+}
+
+async fn drain(futs: &mut Seeding) {
+    for f in futs.drain(..) {
+        f.await.unwrap().unwrap();
+    }
 }
