@@ -1,0 +1,7 @@
+//! Predicates for `catalog/checks/aws/sqs/`.
+
+#[allow(
+    unused_imports,
+    reason = "shared imports for predicates added over time"
+)]
+use crate::{AccountView, Ctx, Outcome, Res, Stop, Verdict};
