@@ -1,0 +1,176 @@
+//! Compliance roll-up: per framework requirement, PASS / FAIL / MANUAL with
+//! the failing resources, and an overall score.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use shareline_catalog::{Assessment, Framework};
+
+use crate::finding::{CheckResult, Status};
+
+/// A requirement's state for one tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReqStatus {
+    /// Every mapped check passes (or is muted) on every resource.
+    Pass,
+    /// Some mapped check fails on some resource.
+    Fail,
+    /// No automated check: needs attestation.
+    Manual,
+    /// Mapped checks found nothing to evaluate in this tenant.
+    NoResources,
+    /// Only UNKNOWN or ERROR results: the data could not be read.
+    Unknown,
+}
+
+impl ReqStatus {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "PASS",
+            Self::Fail => "FAIL",
+            Self::Manual => "MANUAL",
+            Self::NoResources => "NO_RESOURCES",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// One failing resource under a requirement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failing {
+    /// The check that fails.
+    pub check_id: String,
+    /// The account.
+    pub account_id: String,
+    /// The region.
+    pub region: String,
+    /// The resource's ARN.
+    pub arn: String,
+    /// The finding's message.
+    pub message: String,
+}
+
+/// One requirement's roll-up.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementReport {
+    /// The publisher's id.
+    pub id: String,
+    /// Label.
+    pub title: String,
+    /// Section.
+    pub section: Option<String>,
+    /// State.
+    pub status: ReqStatus,
+    /// Mapped checks.
+    pub checks: Vec<String>,
+    /// Counts of findings by status.
+    pub pass: usize,
+    /// Failing findings.
+    pub fail: usize,
+    /// Muted findings.
+    pub muted: usize,
+    /// Unknown or error findings.
+    pub unknown: usize,
+    /// The failing resources.
+    pub failing: Vec<Failing>,
+}
+
+/// A framework's roll-up for one tenant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Framework id.
+    pub framework: String,
+    /// Its name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// Requirements.
+    pub requirements: Vec<RequirementReport>,
+    /// Requirements by state.
+    pub counts: HashMap<&'static str, usize>,
+    /// Passing automated requirements over automated requirements with a
+    /// PASS or FAIL, in percent; `None` when there are none.
+    pub score: Option<f64>,
+}
+
+/// Rolls the tenant's current findings up into `framework`.
+pub fn rollup<'a>(
+    framework: &Framework,
+    findings: impl IntoIterator<Item = &'a CheckResult>,
+) -> Report {
+    let mut by_check: HashMap<&str, Vec<&CheckResult>> = HashMap::new();
+    for f in findings {
+        by_check.entry(f.check_id.as_str()).or_default().push(f);
+    }
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    let requirements: Vec<RequirementReport> = framework
+        .requirements
+        .iter()
+        .map(|req| {
+            let mut r = RequirementReport {
+                id: req.id.clone(),
+                title: req.title.clone(),
+                section: req.section.clone(),
+                status: ReqStatus::Manual,
+                checks: req.checks.clone(),
+                pass: 0,
+                fail: 0,
+                muted: 0,
+                unknown: 0,
+                failing: Vec::new(),
+            };
+            if req.assessment == Assessment::Automated {
+                for f in req
+                    .checks
+                    .iter()
+                    .flat_map(|c| by_check.get(c.as_str()))
+                    .flatten()
+                {
+                    match f.status {
+                        Status::Pass => r.pass += 1,
+                        Status::Muted => r.muted += 1,
+                        Status::Unknown | Status::Error => r.unknown += 1,
+                        Status::Fail => {
+                            r.fail += 1;
+                            r.failing.push(Failing {
+                                check_id: f.check_id.clone(),
+                                account_id: f.key.account_id.clone(),
+                                region: f.key.region.clone(),
+                                arn: f.arn.clone(),
+                                message: f.evidence.message.clone(),
+                            });
+                        }
+                    }
+                }
+                r.status = if r.fail > 0 {
+                    ReqStatus::Fail
+                } else if r.pass + r.muted > 0 {
+                    ReqStatus::Pass
+                } else if r.unknown > 0 {
+                    ReqStatus::Unknown
+                } else {
+                    ReqStatus::NoResources
+                };
+            }
+            *counts.entry(r.status.as_str()).or_default() += 1;
+            r
+        })
+        .collect();
+    let pass = counts.get("PASS").copied().unwrap_or(0);
+    let fail = counts.get("FAIL").copied().unwrap_or(0);
+    let score = (pass + fail > 0).then(|| {
+        #[allow(clippy::cast_precision_loss, reason = "requirement counts are small")]
+        let s = pass as f64 * 100.0 / (pass + fail) as f64;
+        (s * 10.0).round() / 10.0
+    });
+    Report {
+        framework: framework.id.clone(),
+        name: framework.name.clone(),
+        version: framework.version.clone(),
+        requirements,
+        counts,
+        score,
+    }
+}

@@ -1,0 +1,346 @@
+//! Shareline's evaluation engine: runs the check catalog over a tenant's
+//! inventory, in parallel across cores, and turns outcomes into findings.
+//!
+//! Pure and synchronous. Each (check, resource) evaluation is isolated: a
+//! check that errors or panics on one resource yields an ERROR result for that
+//! pair and the run goes on. Data that could not be collected gives UNKNOWN,
+//! never a PASS or FAIL.
+//!
+//! Incremental evaluation ([`Selection::Changed`]) re-runs checks that read
+//! only their resource on the changed resources, and every check that reads
+//! beyond its resource (related, account-wide or clock-reading checks) on
+//! everything; [`covered`] tells the caller which earlier findings the run
+//! replaced. Given the same catalog, parameters and mutes this equals a full
+//! evaluation (a test holds that).
+
+pub mod compliance;
+pub mod finding;
+pub mod mutes;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use shareline_checks::{
+    ACCOUNT_TYPE, AccountView, Catalog, Check, Ctx, Evidence, Outcome, Params, Res, Stop, Verdict,
+};
+use shareline_model::{Resource, ResourceKey};
+
+pub use finding::{CheckResult, Event, Finding, Status, finding_id};
+
+/// One resource of the inventory with the hash of its stored version.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The resource.
+    pub resource: Resource,
+    /// Its content hash (as stored).
+    pub hash: String,
+}
+
+/// Which (check, resource) pairs a run evaluates.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// Everything.
+    Full,
+    /// Resource-only checks on these resources; every other check everywhere.
+    Changed(&'a HashSet<ResourceKey>),
+}
+
+/// What an evaluation reads.
+#[derive(Debug)]
+pub struct Input<'a> {
+    /// The tenant (part of every finding id).
+    pub tenant: &'a str,
+    /// The tenant's current inventory.
+    pub items: &'a [Item],
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// The tenant's parameter overrides, by check id.
+    pub overrides: &'a HashMap<String, Params>,
+    /// The tenant's mutes.
+    pub mutes: &'a [mutes::Compiled],
+    /// The evaluation time (for clock-reading checks and mute expiry).
+    pub now: DateTime<Utc>,
+    /// What to evaluate.
+    pub selection: Selection<'a>,
+}
+
+/// What an evaluation produced.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// One result per (check, resource) pair that applies.
+    pub results: Vec<CheckResult>,
+    /// How many (check, resource) evaluations ran, skipped ones included.
+    pub evaluations: usize,
+}
+
+/// An evaluation that cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A tenant's parameter override does not fit its check.
+    #[error("parameter override: {0}")]
+    Params(String),
+}
+
+/// True when a run with `selection` re-evaluated `check` on `key`, so an
+/// earlier finding for the pair that the run did not produce is gone.
+pub fn covered(check: &Check, key: &ResourceKey, selection: Selection<'_>) -> bool {
+    match selection {
+        Selection::Full => true,
+        Selection::Changed(keys) => check.reads_beyond_resource() || keys.contains(key),
+    }
+}
+
+/// The key of an account-wide check's finding.
+pub fn account_key(account_id: &str) -> ResourceKey {
+    ResourceKey {
+        account_id: account_id.to_owned(),
+        region: "global".to_owned(),
+        resource_type: ACCOUNT_TYPE.to_owned(),
+        resource_id: account_id.to_owned(),
+    }
+}
+
+struct Prepared<'a> {
+    check: &'a Check,
+    params: Params,
+}
+
+/// Runs the catalog over the inventory.
+///
+/// # Errors
+/// When a parameter override does not fit its check.
+pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
+    let mut prepared = Vec::with_capacity(input.catalog.checks.len());
+    for check in &input.catalog.checks {
+        let params = input
+            .catalog
+            .params(check, input.overrides.get(check.id))
+            .map_err(EngineError::Params)?;
+        prepared.push(Prepared { check, params });
+    }
+    let mut by_type: HashMap<&str, Vec<&Prepared<'_>>> = HashMap::new();
+    let mut account_checks = Vec::new();
+    for p in &prepared {
+        if p.check.is_account() {
+            account_checks.push(p);
+        } else {
+            by_type
+                .entry(p.check.meta.resource.as_str())
+                .or_default()
+                .push(p);
+        }
+    }
+
+    let mut accounts: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
+    for item in input.items {
+        accounts
+            .entry(item.resource.account_id.as_str())
+            .or_default()
+            .push(item);
+    }
+
+    let per_account: Vec<Output> = accounts
+        .par_iter()
+        .map(|(account, items)| {
+            let view = AccountView::new(account, items.iter().map(|i| &i.resource).collect());
+            let mut out: Output = items
+                .par_iter()
+                .fold(Output::default, |mut out, item| {
+                    let Some(checks) = by_type.get(item.resource.resource_type.as_str()) else {
+                        return out;
+                    };
+                    let key = item.resource.key();
+                    for p in checks {
+                        if !covered(p.check, &key, input.selection) {
+                            continue;
+                        }
+                        out.evaluations += 1;
+                        let res = Res::new(&item.resource);
+                        let verdict =
+                            isolated(|| p.check.evaluate(&res, &view, &ctx_for(p, input.now)));
+                        if let Some(r) = result(
+                            input,
+                            p.check,
+                            key.clone(),
+                            &item.resource,
+                            &item.hash,
+                            verdict,
+                        ) {
+                            out.results.push(r);
+                        }
+                    }
+                    out
+                })
+                .reduce(Output::default, merge);
+            let empty = BTreeMap::new();
+            for p in &account_checks {
+                out.evaluations += 1;
+                let verdict = isolated(|| p.check.evaluate_account(&view, &ctx_for(p, input.now)));
+                let key = account_key(account);
+                let pseudo = Resource {
+                    tags: empty.clone(),
+                    name: format!("account {account}"),
+                    ..Resource::new(
+                        account,
+                        "global",
+                        ACCOUNT_TYPE,
+                        account,
+                        &format!("arn:aws:::{account}"),
+                    )
+                };
+                if let Some(r) = result(input, p.check, key, &pseudo, "", verdict) {
+                    out.results.push(r);
+                }
+            }
+            out
+        })
+        .collect();
+    Ok(per_account.into_iter().fold(Output::default(), merge))
+}
+
+fn merge(mut a: Output, b: Output) -> Output {
+    a.evaluations += b.evaluations;
+    if a.results.is_empty() {
+        a.results = b.results;
+    } else {
+        a.results.extend(b.results);
+    }
+    a
+}
+
+fn ctx_for<'a>(p: &'a Prepared<'_>, now: DateTime<Utc>) -> Ctx<'a> {
+    Ctx::new(&p.params, p.check.meta.rule.uses_time.then_some(now))
+}
+
+/// Runs one evaluation, turning a panic into ERROR.
+fn isolated(f: impl FnOnce() -> Verdict) -> Verdict {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(Stop::error("the check panicked on this resource")))
+}
+
+fn result(
+    input: &Input<'_>,
+    check: &Check,
+    key: ResourceKey,
+    resource: &Resource,
+    hash: &str,
+    verdict: Verdict,
+) -> Option<CheckResult> {
+    let (status, evidence) = match verdict {
+        Ok(Outcome::Skip) => return None,
+        Ok(Outcome::Pass(ev)) => (Status::Pass, ev),
+        Ok(Outcome::Fail(ev)) => (Status::Fail, ev),
+        Err(Stop::Unknown(why)) => (
+            Status::Unknown,
+            Evidence {
+                message: why,
+                ..Evidence::default()
+            },
+        ),
+        Err(Stop::Error(why)) => (
+            Status::Error,
+            Evidence {
+                message: why,
+                ..Evidence::default()
+            },
+        ),
+    };
+    let mut muted_by = None;
+    let status = if status == Status::Fail {
+        let subject = mutes::Subject {
+            check_id: check.id,
+            account_id: &key.account_id,
+            region: &key.region,
+            resource_id: &key.resource_id,
+            arn: &resource.arn,
+            name: &resource.name,
+            tags: &resource.tags,
+        };
+        match mutes::find(input.mutes, &subject, input.now) {
+            Some(m) => {
+                muted_by = Some(m.id.clone());
+                Status::Muted
+            }
+            None => Status::Fail,
+        }
+    } else {
+        status
+    };
+    Some(CheckResult {
+        id: finding_id(input.tenant, check.id, &key),
+        check_id: check.id.to_owned(),
+        key,
+        arn: resource.arn.clone(),
+        name: resource.name.clone(),
+        resource_hash: hash.to_owned(),
+        service: check.service.to_owned(),
+        severity: check.meta.severity,
+        status,
+        muted_by,
+        evidence,
+    })
+}
+
+/// What an evaluation changes in the stored findings.
+#[derive(Debug, Default)]
+pub struct Reconciled {
+    /// Findings to write: new ones, changed ones, removed ones.
+    pub changed: Vec<Finding>,
+    /// History entries to append.
+    pub events: Vec<Event>,
+    /// Findings that stay as they are (only their last-seen moves).
+    pub unchanged: usize,
+}
+
+/// Folds an evaluation's output into the previously stored findings.
+/// `live` holds the keys of the resources in the inventory that was
+/// evaluated; a finding whose resource is gone, whose check no longer
+/// exists, or which the run covered without producing it, is removed.
+pub fn reconcile(
+    catalog: &Catalog,
+    prev: &HashMap<String, Finding>,
+    output: Vec<CheckResult>,
+    selection: Selection<'_>,
+    live: &HashSet<ResourceKey>,
+    now: DateTime<Utc>,
+) -> Reconciled {
+    let mut out = Reconciled::default();
+    let mut produced = HashSet::with_capacity(output.len());
+    for r in output {
+        produced.insert(r.id.clone());
+        let before = prev.get(&r.id);
+        let (next, event) = finding::advance(before, r, now);
+        let changed = match before {
+            None => true,
+            Some(b) => event.is_some() || b.result != next.result,
+        };
+        if changed {
+            out.changed.push(next);
+        } else {
+            out.unchanged += 1;
+        }
+        out.events.extend(event);
+    }
+    for (id, f) in prev {
+        if f.removed_at.is_some() || produced.contains(id) {
+            continue;
+        }
+        let key = &f.result.key;
+        let gone = match catalog.check(&f.result.check_id) {
+            None => true,
+            // Account checks run on every account in every mode.
+            Some(check) if check.is_account() => true,
+            Some(check) => !live.contains(key) || covered(check, key, selection),
+        };
+        if gone {
+            let (next, event) = finding::remove(f, now);
+            out.changed.push(next);
+            out.events.push(event);
+        } else {
+            out.unchanged += 1;
+        }
+    }
+    out
+}
