@@ -1,5 +1,6 @@
 //! The demo MSP: three tenants with AWS Config snapshots under `demo/`,
-//! loaded through the same import path as a customer's own exports.
+//! loaded through the same import path as a customer's own exports, then
+//! evaluated so a newcomer sees findings at once.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,6 +45,10 @@ pub struct DemoReport {
     pub skipped: Vec<String>,
     /// Resources imported.
     pub resources: i64,
+    /// Failing findings after evaluating the new tenants.
+    pub failing: usize,
+    /// Passing findings after evaluating the new tenants.
+    pub passing: usize,
 }
 
 /// Returns the demo directory: `SHARELINE_DEMO_DIR`, else the source tree's.
@@ -97,6 +102,15 @@ pub async fn load(store: &Store, dir: &Path) -> Result<DemoReport, AppError> {
                 report.resources += r.stats.resources;
             }
         }
+        let summary = crate::evaluate::evaluate_tenant(
+            store,
+            &id,
+            crate::evaluate::EvaluateOptions::default(),
+        )
+        .await?;
+        let count = |s| summary.by_status.get(&s).copied().unwrap_or(0);
+        report.failing += count(shareline_engine::Status::Fail);
+        report.passing += count(shareline_engine::Status::Pass);
         report.tenants.push(t.id);
     }
     Ok(report)

@@ -4,8 +4,12 @@
 
 pub mod accounts;
 pub mod demo;
+pub mod evaluate;
+pub mod findings;
 pub mod history;
 pub mod import;
+pub mod mutelist;
+pub mod outputs;
 pub mod scan;
 pub mod secrets;
 

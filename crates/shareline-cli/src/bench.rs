@@ -1,5 +1,9 @@
-//! `shareline bench import`: generates a synthetic AWS Config snapshot of N
-//! resources and measures importing it (time, rate, peak memory).
+//! Benchmarks (see docs/benchmarks.md):
+//! - `shareline bench import`: generates a synthetic AWS Config snapshot of N
+//!   resources and measures importing it (time, rate, peak memory);
+//! - `shareline bench evaluate`: seeds a synthetic inventory spread over many
+//!   tenants (copies of the demo estate's resources) and measures evaluating
+//!   the whole catalog over it, findings stored.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -23,6 +27,169 @@ pub(crate) enum BenchCmd {
         #[arg(long)]
         file: Option<std::path::PathBuf>,
     },
+    /// Evaluate the whole catalog over N resources in T tenants, storing the
+    /// findings. Seeds `--db` first unless it holds the bench tenants already.
+    Evaluate {
+        /// Resources in all.
+        #[arg(long, default_value_t = 1_000_000)]
+        resources: u64,
+        /// Tenants they are spread over.
+        #[arg(long, default_value_t = 100)]
+        tenants: u64,
+    },
+}
+
+/// Seeds `tenants` tenants with `per_tenant` resources each, copied from
+/// the demo estate's resources with fresh ids.
+async fn seed(store: &Store, tenants: u64, per_tenant: u64) -> Result<()> {
+    use shareline_model::CollectionStatus;
+    use shareline_store::{CommitPlan, Staged, StagedResource};
+    let tmp = tempfile::tempdir()?;
+    let demo = Store::open(tmp.path().join("demo.db").to_str().context("temp path")?).await?;
+    shareline_app::demo::load(&demo, &shareline_app::demo::demo_dir()).await?;
+    let mut templates = Vec::new();
+    for t in demo.list_tenants().await? {
+        templates.extend(demo.current_items(&t.id).await?.into_iter().map(|(r, _)| r));
+    }
+    anyhow::ensure!(!templates.is_empty(), "the demo estate has no resources");
+    let started = Instant::now();
+    for n in 0..tenants {
+        let tenant = TenantId::parse(&format!("bench-{n:03}"))?;
+        let account = format!("{:012}", 100_000_000_000 + n);
+        store
+            .create_tenant(&tenant, &format!("Bench tenant {n}"))
+            .await?;
+        add_account(
+            store,
+            None,
+            &tenant,
+            NewAccount {
+                account_id: account.clone(),
+                name: None,
+                access: AccessInput::ImportOnly,
+                regions: vec![],
+                endpoint_url: None,
+            },
+        )
+        .await?;
+        let collection_id = store.begin_collection(&tenant, &account, "bench").await?;
+        let plan = CommitPlan {
+            collection_id,
+            account_id: account.clone(),
+            covered: Vec::new(),
+            scopes: Vec::new(),
+            status: CollectionStatus::Succeeded,
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let templates = templates.clone();
+        let producer = tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(1000);
+            for i in 0..per_tenant {
+                let Some(t) = templates.get((i as usize) % templates.len()) else {
+                    break;
+                };
+                let mut r = t.clone();
+                let copy = i / templates.len() as u64;
+                if copy > 0 {
+                    r.resource_id = format!("{}-{copy}", r.resource_id);
+                    r.arn = format!("{}-{copy}", r.arn);
+                    r.name = format!("{}-{copy}", r.name);
+                }
+                r.account_id.clone_from(&account);
+                let staged = StagedResource::new(&r).map_err(|e| e.to_string());
+                match staged {
+                    Ok(s) => batch.push(Staged::Upsert(s)),
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                }
+                if batch.len() == 1000 && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err()
+                {
+                    return;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(Ok(batch));
+            }
+        });
+        store.commit_collection(&tenant, &plan, rx).await?;
+        producer.await?;
+        eprintln!(
+            "seeded {}/{tenants} tenants ({} resources) in {:.0}s",
+            n + 1,
+            (n + 1) * per_tenant,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+async fn bench_evaluate(store: &Store, resources: u64, tenants: u64) -> Result<()> {
+    use shareline_app::evaluate::{EvaluateOptions, evaluate_tenant};
+    anyhow::ensure!(
+        tenants > 0 && resources >= tenants,
+        "need at least one resource per tenant"
+    );
+    let per_tenant = resources / tenants;
+    let existing = store.list_tenants().await?;
+    let bench: Vec<TenantId> = existing
+        .iter()
+        .filter(|t| t.id.as_str().starts_with("bench-"))
+        .map(|t| t.id.clone())
+        .collect();
+    let bench = if bench.is_empty() {
+        seed(store, tenants, per_tenant).await?;
+        store
+            .list_tenants()
+            .await?
+            .into_iter()
+            .filter(|t| t.id.as_str().starts_with("bench-"))
+            .map(|t| t.id)
+            .collect()
+    } else {
+        eprintln!(
+            "using the {} bench tenants already in the database",
+            bench.len()
+        );
+        bench
+    };
+    let (mut engine_ms, mut evaluations, mut findings, mut total_resources) =
+        (0u128, 0i64, 0i64, 0i64);
+    let started = Instant::now();
+    for (i, tenant) in bench.iter().enumerate() {
+        let s = evaluate_tenant(
+            store,
+            tenant,
+            EvaluateOptions {
+                full: true,
+                now: None,
+            },
+        )
+        .await?;
+        engine_ms += s.engine_ms;
+        evaluations += s.record.evaluations;
+        findings += s.record.results;
+        total_resources += s.record.resources;
+        eprintln!(
+            "evaluated {}/{} tenants in {:.1}s",
+            i + 1,
+            bench.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "evaluated {} checks over {total_resources} resources in {} tenants ({:?}): {secs:.1}s end to end, \
+         {evaluations} evaluations ({:.0}/s in the engine alone, {:.1}s), {findings} findings stored, peak RSS {:.0} MiB",
+        shareline_app::evaluate::catalog()?.checks.len(),
+        bench.len(),
+        store.backend(),
+        evaluations as f64 / (engine_ms as f64 / 1000.0).max(1e-9),
+        engine_ms as f64 / 1000.0,
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    Ok(())
 }
 
 /// Writes a snapshot of `n` S3 buckets, instances and security groups.
@@ -72,6 +239,12 @@ fn peak_rss_mib() -> Option<f64> {
 
 pub(crate) async fn run(cmd: BenchCmd, db: &str) -> Result<()> {
     match cmd {
+        BenchCmd::Evaluate { resources, tenants } => {
+            let store = Store::open(db)
+                .await
+                .with_context(|| format!("cannot open `{db}`"))?;
+            bench_evaluate(&store, resources, tenants).await?;
+        }
         BenchCmd::Import { resources, file } => {
             let tmp = tempfile::tempdir()?;
             let path = file.unwrap_or_else(|| tmp.path().join("bench-snapshot.json"));

@@ -2,6 +2,7 @@
 
 mod bench;
 mod output;
+mod posture;
 mod progress;
 
 use std::path::PathBuf;
@@ -47,8 +48,29 @@ enum Command {
     /// Manage a tenant's cloud accounts.
     #[command(subcommand)]
     Account(AccountCmd),
-    /// Collect every account of one tenant (or of every tenant).
+    /// Collect every account of one tenant (or of every tenant), then evaluate.
     Scan(ScanArgs),
+    /// Re-evaluate the stored inventory against the check catalog.
+    Evaluate(posture::EvaluateArgs),
+    /// Inspect findings.
+    #[command(subcommand)]
+    Findings(posture::FindingsCmd),
+    /// The check catalog, its frameworks and per-tenant parameters.
+    #[command(subcommand)]
+    Checks(posture::ChecksCmd),
+    /// A tenant's standing against a compliance framework.
+    Compliance {
+        #[arg(long)]
+        tenant: String,
+        /// The framework (`shareline checks frameworks` lists them).
+        #[arg(long)]
+        framework: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: posture::ReportFormat,
+    },
+    /// Mutes: accepted risks with a scope, a reason and an expiry.
+    #[command(subcommand)]
+    Mute(posture::MuteCmd),
     /// Inspect collections.
     #[command(subcommand)]
     Collection(CollectionCmd),
@@ -171,6 +193,9 @@ struct ScanArgs {
     /// Service runs at once per account.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
+    /// Collect only; do not evaluate afterwards.
+    #[arg(long)]
+    no_evaluate: bool,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
@@ -292,7 +317,7 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn open(db: &str) -> Result<Store> {
+pub(crate) async fn open(db: &str) -> Result<Store> {
     Store::open(db)
         .await
         .with_context(|| format!("cannot open the database `{}`", redact(db)))
@@ -322,6 +347,15 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             json(&shareline_collect_aws::onboarding::audit_policy())?;
         }
         Command::Bench(cmd) => bench::run(cmd, &cli.db).await?,
+        Command::Evaluate(args) => posture::evaluate(&open(&cli.db).await?, args).await?,
+        Command::Findings(cmd) => posture::findings(&open(&cli.db).await?, cmd).await?,
+        Command::Checks(cmd) => posture::checks(&cli.db, cmd).await?,
+        Command::Compliance {
+            tenant,
+            framework,
+            format,
+        } => posture::compliance_report(&open(&cli.db).await?, &tenant, &framework, format).await?,
+        Command::Mute(cmd) => posture::mute(&open(&cli.db).await?, cmd).await?,
         Command::Tenant(TenantCmd::Add { id, name }) => {
             let store = open(&cli.db).await?;
             let t = store.create_tenant(&tenant_id(&id)?, &name).await?;
@@ -688,9 +722,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let dir = dir.unwrap_or_else(shareline_app::demo::demo_dir);
             let report = shareline_app::demo::load(&store, &dir).await?;
             println!(
-                "demo loaded: tenants {:?} ({} resources){}",
+                "demo loaded: tenants {:?} ({} resources, {} failing and {} passing findings){}",
                 report.tenants,
                 report.resources,
+                report.failing,
+                report.passing,
                 if report.skipped.is_empty() {
                     String::new()
                 } else {
@@ -758,6 +794,15 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
         }
     }
     bars.clear();
+    let mut evaluations = Vec::new();
+    if !args.no_evaluate && !cancel.is_cancelled() {
+        for tenant in &tenants {
+            let s = shareline_app::evaluate::evaluate_tenant(&store, tenant, Default::default())
+                .await
+                .with_context(|| format!("evaluating tenant `{tenant}`"))?;
+            evaluations.push((tenant.to_string(), s));
+        }
+    }
     let bad = all
         .iter()
         .filter(|(_, r)| r.status != shareline_model::CollectionStatus::Succeeded)
@@ -809,6 +854,10 @@ async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {
                 for s in &r.failed_scopes {
                     eprintln!("  {}: {s}", r.account_id);
                 }
+            }
+            if !evaluations.is_empty() {
+                println!();
+                posture::print_summaries(&evaluations, posture::ReportFormat::Table)?;
             }
         }
     }

@@ -12,6 +12,7 @@
 //! one conformance suite serve both. Migrations live per backend in
 //! `migrations/{sqlite,postgres}` and run at open.
 
+mod findings;
 mod inventory;
 mod records;
 
@@ -23,6 +24,7 @@ use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use shareline_model::TenantId;
 
+pub use findings::{EvaluationRecord, FindingFilter, MuteRecord};
 pub use inventory::{CommitPlan, CommitStats, Staged, StagedResource};
 pub use records::*;
 

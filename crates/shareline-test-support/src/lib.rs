@@ -18,3 +18,9 @@ pub fn workspace_root() -> std::path::PathBuf {
         .canonicalize()
         .expect("workspace root")
 }
+
+/// Returns the project venv's Python (`.venv/bin/python`), where
+/// `scripts/test` installs moto and the OCSF schema validator.
+pub fn venv_python() -> std::path::PathBuf {
+    workspace_root().join(".venv/bin/python")
+}

@@ -8,5 +8,6 @@
     reason = "test helpers fail loudly"
 )]
 
+mod evaluate;
 mod import;
 mod scan;

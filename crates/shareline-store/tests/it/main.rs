@@ -9,6 +9,7 @@
 )]
 
 mod conformance;
+mod findings;
 mod rls;
 
 use shareline_store::Store;

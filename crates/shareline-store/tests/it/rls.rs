@@ -79,3 +79,107 @@ async fn unfiltered_queries_see_only_the_scoped_tenant() {
         }
     }
 }
+
+#[tokio::test]
+async fn findings_tables_are_walled_too() {
+    use shareline_engine::mutes::{Mute, Scope, Syntax};
+    use shareline_engine::{CheckResult, Event, Finding, Status};
+    let Some(db) = crate::postgres().await else {
+        eprintln!("SHARELINE_TEST_POSTGRES_URL not set: skipping");
+        return;
+    };
+    let store = &db.store;
+    let now = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    for (tenant, n) in [("acme", 3), ("globex", 2)] {
+        let id = TenantId::parse(tenant).unwrap();
+        store.create_tenant(&id, tenant).await.unwrap();
+        let findings: Vec<Finding> = (0..n)
+            .map(|i| Finding {
+                result: CheckResult {
+                    id: format!("{tenant}-{i}"),
+                    check_id: "aws_s3_bucket_versioning_enabled".into(),
+                    key: shareline_model::ResourceKey {
+                        account_id: "111111111111".into(),
+                        region: "us-east-1".into(),
+                        resource_type: "AWS::S3::Bucket".into(),
+                        resource_id: format!("{tenant}-{i}"),
+                    },
+                    arn: String::new(),
+                    name: String::new(),
+                    resource_hash: String::new(),
+                    service: "s3".into(),
+                    severity: shareline_catalog::Severity::Low,
+                    status: Status::Fail,
+                    muted_by: None,
+                    evidence: shareline_checks::Evidence::default(),
+                },
+                first_seen: now,
+                last_seen: now,
+                status_since: now,
+                resolved_at: None,
+                reopened_count: 0,
+                removed_at: None,
+            })
+            .collect();
+        let events: Vec<Event> = findings
+            .iter()
+            .map(|f| Event {
+                finding_id: f.result.id.clone(),
+                at: now,
+                kind: "new".into(),
+                from: None,
+                to: Some(Status::Fail),
+                message: String::new(),
+            })
+            .collect();
+        let record = shareline_store::EvaluationRecord {
+            id: format!("e-{tenant}"),
+            started_at: now,
+            finished_at: now,
+            mode: "full".into(),
+            fingerprint: String::new(),
+            resources: n,
+            evaluations: n,
+            results: n,
+            changed: n,
+            failing: n,
+        };
+        store
+            .apply_evaluation(&id, &record, &findings, &events)
+            .await
+            .unwrap();
+        store
+            .add_mutes(
+                &id,
+                &[Mute {
+                    id: format!("m-{tenant}"),
+                    scope: Scope::default(),
+                    except: Scope::default(),
+                    syntax: Syntax::Glob,
+                    reason: "r".into(),
+                    author: "a".into(),
+                    created_at: now,
+                    expires_at: now,
+                    source: "t".into(),
+                }],
+            )
+            .await
+            .unwrap();
+    }
+    let acme = TenantId::parse("acme").unwrap();
+    let globex = TenantId::parse("globex").unwrap();
+    for table in ["findings", "finding_events", "evaluations", "mutes"] {
+        let a = store
+            .visible_rows_unscoped_filter(&acme, table)
+            .await
+            .unwrap();
+        let g = store
+            .visible_rows_unscoped_filter(&globex, table)
+            .await
+            .unwrap();
+        match table {
+            "findings" | "finding_events" => assert_eq!((a, g), (3, 2), "{table}"),
+            _ => assert_eq!((a, g), (1, 1), "{table}"),
+        }
+    }
+}

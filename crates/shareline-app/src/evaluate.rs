@@ -1,0 +1,209 @@
+//! Evaluating a tenant's stored inventory against the catalog and storing
+//! the findings. Incremental when only the inventory changed since the last
+//! run; full when the catalog, the tenant's parameters or its active mutes
+//! changed, or when asked.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use shareline_checks::Catalog;
+use shareline_engine::mutes::{Compiled, Mute};
+use shareline_engine::{Finding, Input, Item, Selection, Status};
+use shareline_model::{ResourceKey, TenantId};
+use shareline_store::{EvaluationRecord, Store};
+
+use crate::AppError;
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EvaluateOptions {
+    /// Re-evaluate everything even when an incremental run would do.
+    pub full: bool,
+    /// The evaluation time (now when unset); tests pin it.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// What one evaluation did.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluationSummary {
+    /// The stored record.
+    pub record: EvaluationRecord,
+    /// Live findings by status after the run.
+    pub by_status: HashMap<Status, usize>,
+    /// Milliseconds spent in the engine alone.
+    pub engine_ms: u128,
+}
+
+/// The built-in catalog.
+///
+/// # Errors
+/// Only when an embedded catalog file does not parse, which the build prevents.
+pub fn catalog() -> Result<&'static Catalog, AppError> {
+    Catalog::builtin().map_err(|e| AppError::Invalid(format!("catalog: {e}")))
+}
+
+/// Compiles the tenant's mutes.
+pub(crate) fn compile_mutes(mutes: Vec<Mute>) -> Result<Vec<Compiled>, AppError> {
+    mutes
+        .into_iter()
+        .map(|m| Compiled::new(m).map_err(|e| AppError::Invalid(e.to_string())))
+        .collect()
+}
+
+fn fingerprint(
+    catalog: &Catalog,
+    overrides: &HashMap<String, shareline_checks::Params>,
+    mutes: &[Compiled],
+    now: DateTime<Utc>,
+) -> String {
+    let mut h = Sha256::new();
+    for c in &catalog.checks {
+        h.update(c.id.as_bytes());
+        h.update(serde_json::to_vec(&c.meta.rule).unwrap_or_default());
+        h.update(serde_json::to_vec(&c.meta.params).unwrap_or_default());
+        h.update(c.meta.severity.as_str().as_bytes());
+    }
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut keys: Vec<_> = overrides.keys().collect();
+    keys.sort();
+    for k in keys {
+        h.update(k.as_bytes());
+        h.update(serde_json::to_vec(&overrides[k]).unwrap_or_default());
+    }
+    for m in mutes.iter().filter(|m| m.active(now)) {
+        h.update(serde_json::to_vec(&m.mute).unwrap_or_default());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Evaluates the tenant's current inventory and stores the findings.
+///
+/// # Errors
+/// On a store error, a corrupt stored mute or a parameter override that no
+/// longer fits its check. Nothing is stored then.
+pub async fn evaluate_tenant(
+    store: &Store,
+    tenant: &TenantId,
+    opts: EvaluateOptions,
+) -> Result<EvaluationSummary, AppError> {
+    let started = Utc::now();
+    let now = opts.now.unwrap_or(started);
+    let catalog = catalog()?;
+    let items: Vec<Item> = store
+        .current_items(tenant)
+        .await?
+        .into_iter()
+        .map(|(resource, hash)| Item { resource, hash })
+        .collect();
+    let overrides = store.check_params(tenant).await?;
+    let mutes = compile_mutes(
+        store
+            .list_mutes(tenant, false)
+            .await?
+            .into_iter()
+            .map(|m| m.mute)
+            .collect(),
+    )?;
+    let print = fingerprint(catalog, &overrides, &mutes, now);
+    let prev: HashMap<String, Finding> = store
+        .load_findings(tenant)
+        .await?
+        .into_iter()
+        .map(|f| (f.result.id.clone(), f))
+        .collect();
+    let last = store.last_evaluation(tenant).await?;
+    let incremental = !opts.full && last.as_ref().is_some_and(|l| l.fingerprint == print);
+
+    let tenant_name = tenant.as_str().to_owned();
+    let (output, rec, live_count, engine_ms, mode) = tokio::task::spawn_blocking(move || {
+        let t0 = std::time::Instant::now();
+        let mut evaluated: HashMap<&ResourceKey, &str> = HashMap::new();
+        for f in prev.values().filter(|f| f.removed_at.is_none()) {
+            evaluated.insert(&f.result.key, f.result.resource_hash.as_str());
+        }
+        let changed: HashSet<ResourceKey> = items
+            .iter()
+            .filter(|i| evaluated.get(&&i.resource.key()) != Some(&i.hash.as_str()))
+            .map(|i| i.resource.key())
+            .collect();
+        let selection = if incremental {
+            Selection::Changed(&changed)
+        } else {
+            Selection::Full
+        };
+        let output = shareline_engine::evaluate(&Input {
+            tenant: &tenant_name,
+            items: &items,
+            catalog,
+            overrides: &overrides,
+            mutes: &mutes,
+            now,
+            selection,
+        })
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let engine_ms = t0.elapsed().as_millis();
+        let evaluations = output.evaluations;
+        let results = output.results.len();
+        let live: HashSet<ResourceKey> = items.iter().map(|i| i.resource.key()).collect();
+        let rec =
+            shareline_engine::reconcile(catalog, &prev, output.results, selection, &live, now);
+        let mut statuses: HashMap<&str, Status> = prev
+            .iter()
+            .filter(|(_, f)| f.removed_at.is_none())
+            .map(|(id, f)| (id.as_str(), f.result.status))
+            .collect();
+        for f in &rec.changed {
+            if f.removed_at.is_some() {
+                statuses.remove(f.result.id.as_str());
+            } else {
+                statuses.insert(f.result.id.as_str(), f.result.status);
+            }
+        }
+        let mut by_status: HashMap<Status, usize> = HashMap::new();
+        for s in statuses.values() {
+            *by_status.entry(*s).or_default() += 1;
+        }
+        let mode = if incremental { "incremental" } else { "full" };
+        Ok::<_, AppError>((
+            (evaluations, results, by_status),
+            rec,
+            items.len(),
+            engine_ms,
+            mode,
+        ))
+    })
+    .await
+    .map_err(|e| AppError::Invalid(format!("evaluation task failed: {e}")))??;
+    let (evaluations, results, by_status) = output;
+    let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let record = EvaluationRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        started_at: now,
+        finished_at: Utc::now(),
+        mode: mode.to_owned(),
+        fingerprint: print,
+        resources: to_i64(live_count),
+        evaluations: to_i64(evaluations),
+        results: to_i64(results),
+        changed: to_i64(rec.changed.len()),
+        failing: to_i64(by_status.get(&Status::Fail).copied().unwrap_or(0)),
+    };
+    store
+        .apply_evaluation(tenant, &record, &rec.changed, &rec.events)
+        .await?;
+    tracing::info!(
+        tenant = %tenant,
+        mode,
+        resources = live_count,
+        evaluations,
+        changed = rec.changed.len(),
+        "evaluation stored"
+    );
+    Ok(EvaluationSummary {
+        record,
+        by_status,
+        engine_ms,
+    })
+}

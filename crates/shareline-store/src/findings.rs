@@ -1,0 +1,663 @@
+//! Findings and their history, evaluations, mutes and per-tenant check
+//! parameters. Everything is tenant-scoped; finding history is append-only.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use shareline_catalog::Severity;
+use shareline_engine::mutes::Mute;
+use shareline_engine::{CheckResult, Event, Finding, Status};
+use shareline_model::{Resource, ResourceKey, TenantId};
+
+use crate::records::ts;
+use crate::{Store, StoreError, now_ms};
+
+const FINDING_COLS: &str = "id, check_id, service, severity, status, muted_by, account_id, \
+    region, resource_type, resource_id, arn, name, resource_hash, message, evidence, first_seen, \
+    last_seen, status_since, resolved_at, reopened_count, removed_at";
+
+/// Rows per multi-row INSERT (22 parameters each stays under SQLite's limit).
+const BATCH: usize = 400;
+
+/// Which findings to list.
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    /// Stored statuses (`FAIL`, `MUTED`...); empty for all.
+    pub statuses: Vec<Status>,
+    /// Severities; empty for all.
+    pub severities: Vec<Severity>,
+    /// Check service directories (`s3`); empty for all.
+    pub services: Vec<String>,
+    /// Check ids; empty for all.
+    pub checks: Vec<String>,
+    /// Account ids; empty for all.
+    pub accounts: Vec<String>,
+    /// Include findings whose resource is gone.
+    pub include_removed: bool,
+    /// At most this many (default 10,000).
+    pub limit: Option<i64>,
+}
+
+/// One evaluation run.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluationRecord {
+    /// Its id.
+    pub id: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When its results were stored.
+    pub finished_at: DateTime<Utc>,
+    /// `full` or `incremental`.
+    pub mode: String,
+    /// Hash of what besides the inventory decides results (catalog,
+    /// parameters, active mutes); a change forces a full evaluation.
+    pub fingerprint: String,
+    /// Resources evaluated.
+    pub resources: i64,
+    /// (check, resource) evaluations run.
+    pub evaluations: i64,
+    /// Results produced.
+    pub results: i64,
+    /// Findings written (new, changed, removed).
+    pub changed: i64,
+    /// Failing findings after the run.
+    pub failing: i64,
+}
+
+/// A mute with its removal state.
+#[derive(Debug, Clone, Serialize)]
+pub struct MuteRecord {
+    /// The mute.
+    #[serde(flatten)]
+    pub mute: Mute,
+    /// When it was removed, if it was.
+    pub removed_at: Option<DateTime<Utc>>,
+    /// Who removed it.
+    pub removed_by: Option<String>,
+}
+
+fn status_of(s: &str) -> Result<Status, StoreError> {
+    Status::parse(s).map_err(|s| StoreError::Corrupt(format!("finding status `{s}`")))
+}
+
+fn finding_row(r: &AnyRow) -> Result<Finding, StoreError> {
+    let evidence: Option<String> = r.try_get(14)?;
+    let (field, value) = match evidence {
+        Some(e) => {
+            let v: Value = serde_json::from_str(&e)
+                .map_err(|e| StoreError::Corrupt(format!("finding evidence: {e}")))?;
+            (
+                v.get("field").and_then(Value::as_str).map(str::to_owned),
+                v.get("value").cloned(),
+            )
+        }
+        None => (None, None),
+    };
+    let severity: String = r.try_get(3)?;
+    Ok(Finding {
+        result: CheckResult {
+            id: r.try_get(0)?,
+            check_id: r.try_get(1)?,
+            service: r.try_get(2)?,
+            severity: Severity::parse(&severity)
+                .map_err(|s| StoreError::Corrupt(format!("severity `{s}`")))?,
+            status: status_of(&r.try_get::<String, _>(4)?)?,
+            muted_by: r.try_get(5)?,
+            key: ResourceKey {
+                account_id: r.try_get(6)?,
+                region: r.try_get(7)?,
+                resource_type: r.try_get(8)?,
+                resource_id: r.try_get(9)?,
+            },
+            arn: r.try_get(10)?,
+            name: r.try_get(11)?,
+            resource_hash: r.try_get(12)?,
+            evidence: shareline_checks::Evidence {
+                message: r.try_get(13)?,
+                field,
+                value,
+            },
+        },
+        first_seen: ts(r.try_get(15)?),
+        last_seen: ts(r.try_get(16)?),
+        status_since: ts(r.try_get(17)?),
+        resolved_at: r.try_get::<Option<i64>, _>(18)?.map(ts),
+        reopened_count: r.try_get(19)?,
+        removed_at: r.try_get::<Option<i64>, _>(20)?.map(ts),
+    })
+}
+
+fn evidence_json(f: &Finding) -> Option<String> {
+    let e = &f.result.evidence;
+    (e.field.is_some() || e.value.is_some())
+        .then(|| serde_json::json!({"field": e.field, "value": e.value}).to_string())
+}
+
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+impl Store {
+    /// The tenant's current inventory: every live resource with the hash of
+    /// its current version.
+    ///
+    /// # Errors
+    /// On a database error or a stored document that does not decode.
+    pub async fn current_items(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<(Resource, String)>, StoreError> {
+        use futures::TryStreamExt as _;
+        let mut tx = self.tenant_tx(tenant).await?;
+        let mut out = Vec::new();
+        {
+            let mut rows = sqlx::query(
+                "SELECT v.document, r.content_hash FROM resources r JOIN resource_versions v \
+                 ON v.rid = r.rid AND v.version = r.version \
+                 WHERE r.tenant_id = $1 AND v.tenant_id = $1 AND r.deleted_at IS NULL \
+                 AND v.document IS NOT NULL",
+            )
+            .bind(tenant.as_str())
+            .fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                let doc: String = row.try_get(0)?;
+                let hash: String = row.try_get(1)?;
+                let resource: Resource = serde_json::from_str(&doc)
+                    .map_err(|e| StoreError::Corrupt(format!("resource document: {e}")))?;
+                out.push((resource, hash));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Every finding of the tenant, removed ones included.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn load_findings(&self, tenant: &TenantId) -> Result<Vec<Finding>, StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {FINDING_COLS} FROM findings WHERE tenant_id = $1"
+        )))
+        .bind(tenant.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter().map(finding_row).collect()
+    }
+
+    /// Stores one evaluation atomically: the changed findings, their history
+    /// entries, last-seen for every live finding, and the run's record.
+    ///
+    /// # Errors
+    /// On a database error; nothing is stored then.
+    pub async fn apply_evaluation(
+        &self,
+        tenant: &TenantId,
+        record: &EvaluationRecord,
+        changed: &[Finding],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let t = tenant.as_str();
+        let mut tx = self.tenant_tx(tenant).await?;
+        let updates = FINDING_COLS
+            .split(',')
+            .map(str::trim)
+            .filter(|c| *c != "id")
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for chunk in changed.chunks(BATCH) {
+            let sql = format!(
+                "INSERT INTO findings (tenant_id, {FINDING_COLS}) VALUES {} \
+                 ON CONFLICT (tenant_id, id) DO UPDATE SET {updates}",
+                placeholders(chunk.len(), 22)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for f in chunk {
+                let r = &f.result;
+                q = q
+                    .bind(t)
+                    .bind(r.id.as_str())
+                    .bind(r.check_id.as_str())
+                    .bind(r.service.as_str())
+                    .bind(r.severity.as_str())
+                    .bind(r.status.as_str())
+                    .bind(r.muted_by.clone())
+                    .bind(r.key.account_id.as_str())
+                    .bind(r.key.region.as_str())
+                    .bind(r.key.resource_type.as_str())
+                    .bind(r.key.resource_id.as_str())
+                    .bind(r.arn.as_str())
+                    .bind(r.name.as_str())
+                    .bind(r.resource_hash.as_str())
+                    .bind(r.evidence.message.as_str())
+                    .bind(evidence_json(f))
+                    .bind(f.first_seen.timestamp_millis())
+                    .bind(f.last_seen.timestamp_millis())
+                    .bind(f.status_since.timestamp_millis())
+                    .bind(f.resolved_at.map(|d| d.timestamp_millis()))
+                    .bind(f.reopened_count)
+                    .bind(f.removed_at.map(|d| d.timestamp_millis()));
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in events.chunks(BATCH) {
+            let sql = format!(
+                "INSERT INTO finding_events (tenant_id, finding_id, at, kind, from_status, \
+                 to_status, message) VALUES {}",
+                placeholders(chunk.len(), 7)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(t)
+                    .bind(e.finding_id.as_str())
+                    .bind(e.at.timestamp_millis())
+                    .bind(e.kind.as_str())
+                    .bind(e.from.map(Status::as_str))
+                    .bind(e.to.map(Status::as_str))
+                    .bind(e.message.as_str());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "UPDATE findings SET last_seen = $2 WHERE tenant_id = $1 AND removed_at IS NULL \
+             AND last_seen < $2",
+        )
+        .bind(t)
+        .bind(record.started_at.timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO evaluations (tenant_id, id, started_at, finished_at, mode, fingerprint, \
+             resources, evaluations, results, changed, failing) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(t)
+        .bind(record.id.as_str())
+        .bind(record.started_at.timestamp_millis())
+        .bind(record.finished_at.timestamp_millis())
+        .bind(record.mode.as_str())
+        .bind(record.fingerprint.as_str())
+        .bind(record.resources)
+        .bind(record.evaluations)
+        .bind(record.results)
+        .bind(record.changed)
+        .bind(record.failing)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The tenant's latest evaluation.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn last_evaluation(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<EvaluationRecord>, StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let row = sqlx::query(
+            "SELECT id, started_at, finished_at, mode, fingerprint, resources, evaluations, \
+             results, changed, failing FROM evaluations WHERE tenant_id = $1 \
+             ORDER BY started_at DESC, finished_at DESC LIMIT 1",
+        )
+        .bind(tenant.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row.map(|r| {
+            Ok(EvaluationRecord {
+                id: r.try_get(0)?,
+                started_at: ts(r.try_get(1)?),
+                finished_at: ts(r.try_get(2)?),
+                mode: r.try_get(3)?,
+                fingerprint: r.try_get(4)?,
+                resources: r.try_get(5)?,
+                evaluations: r.try_get(6)?,
+                results: r.try_get(7)?,
+                changed: r.try_get(8)?,
+                failing: r.try_get(9)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Lists findings, worst first.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn list_findings(
+        &self,
+        tenant: &TenantId,
+        filter: &FindingFilter,
+    ) -> Result<Vec<Finding>, StoreError> {
+        let mut sql = format!("SELECT {FINDING_COLS} FROM findings WHERE tenant_id = $1");
+        let mut args: Vec<String> = Vec::new();
+        let mut any_of = |col: &str, values: Vec<String>, sql: &mut String| {
+            if values.is_empty() {
+                return;
+            }
+            let marks: Vec<String> = values
+                .into_iter()
+                .map(|v| {
+                    args.push(v);
+                    format!("${}", args.len() + 1)
+                })
+                .collect();
+            sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
+        };
+        any_of(
+            "status",
+            filter
+                .statuses
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            &mut sql,
+        );
+        any_of(
+            "severity",
+            filter
+                .severities
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            &mut sql,
+        );
+        any_of("service", filter.services.clone(), &mut sql);
+        any_of("check_id", filter.checks.clone(), &mut sql);
+        any_of("account_id", filter.accounts.clone(), &mut sql);
+        if !filter.include_removed {
+            sql.push_str(" AND removed_at IS NULL");
+        }
+        sql.push_str(&format!(
+            " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 \
+             WHEN 'low' THEN 3 ELSE 4 END, check_id, account_id, region, resource_id LIMIT ${}",
+            args.len() + 2
+        ));
+        let mut tx = self.tenant_tx(tenant).await?;
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(tenant.as_str());
+        for a in &args {
+            q = q.bind(a.as_str());
+        }
+        let rows = q
+            .bind(filter.limit.unwrap_or(10_000).clamp(1, 10_000_000))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(finding_row).collect()
+    }
+
+    /// One finding.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the tenant has no such finding.
+    pub async fn get_finding(&self, tenant: &TenantId, id: &str) -> Result<Finding, StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {FINDING_COLS} FROM findings WHERE tenant_id = $1 AND id = $2"
+        )))
+        .bind(tenant.as_str())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        match row {
+            Some(r) => finding_row(&r),
+            None => Err(StoreError::NotFound(format!("finding `{id}`"))),
+        }
+    }
+
+    /// A finding's history, oldest first.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn finding_events(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT finding_id, at, kind, from_status, to_status, message FROM finding_events \
+             WHERE tenant_id = $1 AND finding_id = $2 ORDER BY seq",
+        )
+        .bind(tenant.as_str())
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let from: Option<String> = r.try_get(3)?;
+                let to: Option<String> = r.try_get(4)?;
+                Ok(Event {
+                    finding_id: r.try_get(0)?,
+                    at: ts(r.try_get(1)?),
+                    kind: r.try_get(2)?,
+                    from: from.as_deref().map(status_of).transpose()?,
+                    to: to.as_deref().map(status_of).transpose()?,
+                    message: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores new mutes, all or none.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when an id is taken; nothing is stored then.
+    pub async fn add_mutes(&self, tenant: &TenantId, mutes: &[Mute]) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        for mute in mutes {
+            let definition = serde_json::to_string(mute)
+                .map_err(|e| StoreError::Invalid(format!("mute: {e}")))?;
+            let done = sqlx::query(
+                "INSERT INTO mutes (tenant_id, id, definition, reason, author, source, created_at, \
+                 expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant.as_str())
+            .bind(mute.id.as_str())
+            .bind(definition)
+            .bind(mute.reason.as_str())
+            .bind(mute.author.as_str())
+            .bind(mute.source.as_str())
+            .bind(mute.created_at.timestamp_millis())
+            .bind(mute.expires_at.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict(format!("mute `{}`", mute.id)));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The tenant's mutes, oldest first; removed ones only when asked.
+    ///
+    /// # Errors
+    /// On a database error or a corrupt definition.
+    pub async fn list_mutes(
+        &self,
+        tenant: &TenantId,
+        include_removed: bool,
+    ) -> Result<Vec<MuteRecord>, StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT definition, removed_at, removed_by FROM mutes WHERE tenant_id = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let def: String = r.try_get(0)?;
+            let removed_at = r.try_get::<Option<i64>, _>(1)?.map(ts);
+            if removed_at.is_some() && !include_removed {
+                continue;
+            }
+            out.push(MuteRecord {
+                mute: serde_json::from_str(&def)
+                    .map_err(|e| StoreError::Corrupt(format!("mute definition: {e}")))?,
+                removed_at,
+                removed_by: r.try_get(2)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes a mute (kept, marked removed, for the record).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the tenant has no such active mute.
+    pub async fn remove_mute(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let done = sqlx::query(
+            "UPDATE mutes SET removed_at = $3, removed_by = $4 WHERE tenant_id = $1 AND id = $2 \
+             AND removed_at IS NULL",
+        )
+        .bind(tenant.as_str())
+        .bind(id)
+        .bind(now_ms())
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("mute `{id}`")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets (or with `None` clears) a tenant's parameter overrides for a check.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn set_check_params(
+        &self,
+        tenant: &TenantId,
+        check_id: &str,
+        params: Option<&shareline_checks::Params>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        match params {
+            Some(p) if !p.is_empty() => {
+                let text = serde_json::to_string(p)
+                    .map_err(|e| StoreError::Invalid(format!("params: {e}")))?;
+                sqlx::query(
+                    "INSERT INTO check_params (tenant_id, check_id, params, updated_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, check_id) \
+                     DO UPDATE SET params = excluded.params, updated_at = excluded.updated_at",
+                )
+                .bind(tenant.as_str())
+                .bind(check_id)
+                .bind(text)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            }
+            _ => {
+                sqlx::query("DELETE FROM check_params WHERE tenant_id = $1 AND check_id = $2")
+                    .bind(tenant.as_str())
+                    .bind(check_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A tenant's parameter overrides, by check id.
+    ///
+    /// # Errors
+    /// On a database error or corrupt stored parameters.
+    pub async fn check_params(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<HashMap<String, shareline_checks::Params>, StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query("SELECT check_id, params FROM check_params WHERE tenant_id = $1")
+            .bind(tenant.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let text: String = r.try_get(1)?;
+                let params = serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Corrupt(format!("check params: {e}")))?;
+                Ok((r.try_get(0)?, params))
+            })
+            .collect()
+    }
+
+    /// The longest a mute may last for this tenant, in days.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown tenant.
+    pub async fn mute_max_days(&self, tenant: &TenantId) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT mute_max_days FROM tenants WHERE id = $1")
+            .bind(tenant.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(r.try_get(0)?),
+            None => Err(StoreError::NotFound(format!("tenant `{tenant}`"))),
+        }
+    }
+
+    /// Sets the longest a mute may last for this tenant, in days.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown tenant.
+    pub async fn set_mute_max_days(&self, tenant: &TenantId, days: i64) -> Result<(), StoreError> {
+        if !(1..=3650).contains(&days) {
+            return Err(StoreError::Invalid(format!(
+                "mute maximum {days} days: use 1..=3650"
+            )));
+        }
+        let done = sqlx::query("UPDATE tenants SET mute_max_days = $2 WHERE id = $1")
+            .bind(tenant.as_str())
+            .bind(days)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("tenant `{tenant}`")));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,288 @@
+//! Findings, their history, evaluations, mutes and parameters: the same on
+//! every backend, and never visible to another tenant.
+
+use chrono::{DateTime, Duration, Utc};
+use shareline_catalog::Severity;
+use shareline_checks::Evidence;
+use shareline_engine::mutes::{Mute, Scope, Syntax};
+use shareline_engine::{CheckResult, Event, Finding, Status};
+use shareline_model::{ResourceKey, TenantId};
+use shareline_store::{EvaluationRecord, FindingFilter, Store, StoreError};
+
+crate::store_test_suite!(
+    findings_round_trip_with_history,
+    findings_and_mutes_stay_inside_their_tenant,
+    mutes_are_kept_when_removed_and_params_round_trip,
+);
+
+fn t(s: &str) -> TenantId {
+    TenantId::parse(s).unwrap()
+}
+
+fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap()
+}
+
+fn finding(id: &str, status: Status, at: DateTime<Utc>) -> Finding {
+    Finding {
+        result: CheckResult {
+            id: id.into(),
+            check_id: "aws_s3_bucket_versioning_enabled".into(),
+            key: ResourceKey {
+                account_id: "111111111111".into(),
+                region: "us-east-1".into(),
+                resource_type: "AWS::S3::Bucket".into(),
+                resource_id: format!("bucket-{id}"),
+            },
+            arn: format!("arn:aws:s3:::bucket-{id}"),
+            name: format!("bucket-{id}"),
+            resource_hash: "h1".into(),
+            service: "s3".into(),
+            severity: Severity::Medium,
+            status,
+            muted_by: None,
+            evidence: Evidence {
+                message: format!("bucket-{id} is {status}"),
+                field: Some("supplementary.BucketVersioningConfiguration.status".into()),
+                value: Some(serde_json::json!("Off")),
+            },
+        },
+        first_seen: ms(at),
+        last_seen: ms(at),
+        status_since: ms(at),
+        resolved_at: None,
+        reopened_count: 0,
+        removed_at: None,
+    }
+}
+
+fn record(at: DateTime<Utc>) -> EvaluationRecord {
+    EvaluationRecord {
+        id: uuid_like(at),
+        started_at: ms(at),
+        finished_at: ms(at),
+        mode: "full".into(),
+        fingerprint: "fp".into(),
+        resources: 2,
+        evaluations: 2,
+        results: 2,
+        changed: 2,
+        failing: 1,
+    }
+}
+
+fn uuid_like(at: DateTime<Utc>) -> String {
+    format!("eval-{}", at.timestamp_nanos_opt().unwrap_or_default())
+}
+
+fn event(id: &str, kind: &str, to: Status, at: DateTime<Utc>) -> Event {
+    Event {
+        finding_id: id.into(),
+        at: ms(at),
+        kind: kind.into(),
+        from: None,
+        to: Some(to),
+        message: kind.into(),
+    }
+}
+
+async fn setup(store: &Store, tenant: &TenantId) {
+    store.create_tenant(tenant, "T").await.unwrap();
+}
+
+async fn findings_round_trip_with_history(store: &Store) {
+    let acme = t("acme");
+    setup(store, &acme).await;
+    let t0 = Utc::now() - Duration::hours(2);
+    let a = finding("a", Status::Fail, t0);
+    let b = finding("b", Status::Pass, t0);
+    store
+        .apply_evaluation(
+            &acme,
+            &record(t0),
+            &[a.clone(), b.clone()],
+            &[
+                event("a", "new", Status::Fail, t0),
+                event("b", "new", Status::Pass, t0),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.get_finding(&acme, "a").await.unwrap(), a);
+
+    // A second run resolves `a` and only moves `b`'s last-seen.
+    let t1 = t0 + Duration::hours(1);
+    let mut a2 = finding("a", Status::Pass, t0);
+    a2.last_seen = ms(t1);
+    a2.status_since = ms(t1);
+    a2.resolved_at = Some(ms(t1));
+    store
+        .apply_evaluation(
+            &acme,
+            &record(t1),
+            &[a2.clone()],
+            &[Event {
+                from: Some(Status::Fail),
+                ..event("a", "resolved", Status::Pass, t1)
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.get_finding(&acme, "a").await.unwrap(), a2);
+    assert_eq!(
+        store.get_finding(&acme, "b").await.unwrap().last_seen,
+        ms(t1)
+    );
+    let history = store.finding_events(&acme, "a").await.unwrap();
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["new", "resolved"]);
+    assert_eq!(
+        store
+            .last_evaluation(&acme)
+            .await
+            .unwrap()
+            .unwrap()
+            .started_at,
+        ms(t1)
+    );
+
+    let failing = store
+        .list_findings(
+            &acme,
+            &FindingFilter {
+                statuses: vec![Status::Fail],
+                ..FindingFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(failing.is_empty());
+    let passing = store
+        .list_findings(
+            &acme,
+            &FindingFilter {
+                statuses: vec![Status::Pass],
+                ..FindingFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(passing.len(), 2);
+    assert!(matches!(
+        store.get_finding(&acme, "zzz").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn findings_and_mutes_stay_inside_their_tenant(store: &Store) {
+    let (acme, globex) = (t("acme"), t("globex"));
+    setup(store, &acme).await;
+    setup(store, &globex).await;
+    let now = Utc::now();
+    store
+        .apply_evaluation(
+            &acme,
+            &record(now),
+            &[finding("a", Status::Fail, now)],
+            &[event("a", "new", Status::Fail, now)],
+        )
+        .await
+        .unwrap();
+    store.add_mutes(&acme, &[mute("m1")]).await.unwrap();
+    assert!(
+        store
+            .list_findings(&globex, &FindingFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store.get_finding(&globex, "a").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.finding_events(&globex, "a").await.unwrap().is_empty());
+    assert!(store.load_findings(&globex).await.unwrap().is_empty());
+    assert!(store.last_evaluation(&globex).await.unwrap().is_none());
+    assert!(store.list_mutes(&globex, true).await.unwrap().is_empty());
+    assert!(matches!(
+        store.remove_mute(&globex, "m1", "x").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.list_mutes(&acme, false).await.unwrap().len(), 1);
+}
+
+fn mute(id: &str) -> Mute {
+    Mute {
+        id: id.into(),
+        scope: Scope {
+            checks: vec!["aws_s3_*".into()],
+            ..Scope::default()
+        },
+        except: Scope::default(),
+        syntax: Syntax::Glob,
+        reason: "accepted".into(),
+        author: "ops".into(),
+        created_at: ms(Utc::now()),
+        expires_at: ms(Utc::now() + Duration::days(10)),
+        source: "test".into(),
+    }
+}
+
+async fn mutes_are_kept_when_removed_and_params_round_trip(store: &Store) {
+    let acme = t("acme");
+    setup(store, &acme).await;
+    store
+        .add_mutes(&acme, &[mute("m1"), mute("m2")])
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.add_mutes(&acme, &[mute("m3"), mute("m1")]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.list_mutes(&acme, true).await.unwrap().len(),
+        2,
+        "all or nothing"
+    );
+    store.remove_mute(&acme, "m1", "ops").await.unwrap();
+    assert_eq!(store.list_mutes(&acme, false).await.unwrap().len(), 1);
+    let all = store.list_mutes(&acme, true).await.unwrap();
+    let removed = all.iter().find(|m| m.mute.id == "m1").unwrap();
+    assert_eq!(removed.removed_by.as_deref(), Some("ops"));
+    assert_eq!(removed.mute, mute("m1").clone_with_times(&removed.mute));
+
+    let mut p = shareline_checks::Params::new();
+    p.insert("max_key_age_days".into(), serde_json::json!(30));
+    store
+        .set_check_params(&acme, "aws_iam_user_access_keys_rotated", Some(&p))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.check_params(&acme).await.unwrap()["aws_iam_user_access_keys_rotated"],
+        p
+    );
+    store
+        .set_check_params(&acme, "aws_iam_user_access_keys_rotated", None)
+        .await
+        .unwrap();
+    assert!(store.check_params(&acme).await.unwrap().is_empty());
+
+    assert_eq!(store.mute_max_days(&acme).await.unwrap(), 365);
+    store.set_mute_max_days(&acme, 90).await.unwrap();
+    assert_eq!(store.mute_max_days(&acme).await.unwrap(), 90);
+    assert!(store.set_mute_max_days(&acme, 0).await.is_err());
+}
+
+trait SameTimes {
+    fn clone_with_times(&self, other: &Mute) -> Mute;
+}
+
+impl SameTimes for Mute {
+    fn clone_with_times(&self, other: &Mute) -> Mute {
+        Mute {
+            created_at: other.created_at,
+            expires_at: other.expires_at,
+            ..self.clone()
+        }
+    }
+}
