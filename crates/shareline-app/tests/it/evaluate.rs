@@ -509,7 +509,7 @@ Mutelist:
         .iter()
         .find(|m| m.scope.checks == ["s3_bucket_versioning_enabled"])
         .unwrap();
-    assert_eq!(versioning.scope.accounts, [account.clone()]);
+    assert_eq!(versioning.scope.accounts, std::slice::from_ref(&account));
     assert_eq!(versioning.reason, "versioning handled by backups");
     assert_eq!(versioning.syntax, Syntax::Regex);
     evaluate_tenant(&store, &tenant, EvaluateOptions::default())
@@ -600,4 +600,70 @@ async fn exports_csv_and_ocsf_validate() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("finding_info"));
+}
+
+#[tokio::test]
+async fn compliance_rolls_up_per_requirement() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path()).await;
+    let catalog = shareline_app::evaluate::catalog().unwrap();
+    assert!(
+        catalog.checks.len() >= 200,
+        "{} checks",
+        catalog.checks.len()
+    );
+    for id in [
+        "cis-aws-5.0",
+        "pci-dss-4.0",
+        "hipaa-security",
+        "nist-800-53-r5",
+        "fedramp-moderate-r5",
+        "nist-800-171-r2",
+        "soc2-2017",
+        "iso27001-2022",
+        "aws-fsbp",
+    ] {
+        let report =
+            shareline_app::findings::compliance(&store, &TenantId::parse("initech").unwrap(), id)
+                .await
+                .unwrap();
+        let fw = catalog.framework(id).unwrap();
+        assert_eq!(report.requirements.len(), fw.requirements.len(), "{id}");
+        let count = |s: &str| report.counts.get(s).copied().unwrap_or(0);
+        assert!(count("FAIL") > 0, "{id}: initech fails something");
+        assert!(
+            count("MANUAL") > 0,
+            "{id}: some requirements need attestation"
+        );
+        for r in &report.requirements {
+            let manual = fw
+                .requirements
+                .iter()
+                .find(|q| q.id == r.id)
+                .unwrap()
+                .checks
+                .is_empty();
+            assert_eq!(manual, r.status.as_str() == "MANUAL", "{id} {}", r.id);
+            assert_eq!(
+                r.status.as_str() == "FAIL",
+                !r.failing.is_empty(),
+                "{id} {}",
+                r.id
+            );
+        }
+        let score = report.score.unwrap();
+        let expected = count("PASS") as f64 * 100.0 / (count("PASS") + count("FAIL")) as f64;
+        assert!(
+            (score - expected).abs() < 0.1,
+            "{id}: {score} vs {expected}"
+        );
+    }
+    let err = shareline_app::findings::compliance(&store, &acme(), "no-such-framework")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cis-aws-5.0"),
+        "lists the known frameworks: {err}"
+    );
 }
