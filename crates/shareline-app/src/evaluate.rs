@@ -91,6 +91,7 @@ pub async fn evaluate_tenant(
     let started = Utc::now();
     let now = opts.now.unwrap_or(started);
     let catalog = catalog()?;
+    let clock = std::time::Instant::now();
     let items: Vec<Item> = store
         .current_items(tenant)
         .await?
@@ -114,6 +115,7 @@ pub async fn evaluate_tenant(
         .map(|f| (f.result.id.clone(), f))
         .collect();
     let last = store.last_evaluation(tenant).await?;
+    tracing::debug!(ms = clock.elapsed().as_millis(), items = items.len(), previous = prev.len(), "inventory and findings read");
     let incremental = !opts.full && last.as_ref().is_some_and(|l| l.fingerprint == print);
 
     let tenant_name = tenant.as_str().to_owned();
@@ -190,9 +192,16 @@ pub async fn evaluate_tenant(
         changed: to_i64(rec.changed.len()),
         failing: to_i64(by_status.get(&Status::Fail).copied().unwrap_or(0)),
     };
+    let written = std::time::Instant::now();
     store
         .apply_evaluation(tenant, &record, &rec.changed, &rec.events)
         .await?;
+    tracing::debug!(
+        ms = written.elapsed().as_millis(),
+        findings = rec.changed.len(),
+        events = rec.events.len(),
+        "findings written"
+    );
     tracing::info!(
         tenant = %tenant,
         mode,

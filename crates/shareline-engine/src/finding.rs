@@ -165,7 +165,9 @@ pub fn advance(
         message: r.evidence.message.clone(),
     };
     let Some(prev) = prev else {
-        let ev = event("new", None, &result);
+        // A finding that starts out passing needs no history entry: its
+        // first-seen time says it all. Anything else is recorded.
+        let ev = (result.status != Status::Pass).then(|| event("new", None, &result));
         return (
             Finding {
                 result,
@@ -176,7 +178,7 @@ pub fn advance(
                 reopened_count: 0,
                 removed_at: None,
             },
-            Some(ev),
+            ev,
         );
     };
     let mut next = Finding {
@@ -260,6 +262,8 @@ mod tests {
     #[test]
     fn life_of_a_finding() {
         let t = |d: i64| DateTime::<Utc>::from_timestamp(d * 86_400, 0).unwrap();
+        let (_, ev) = advance(None, result(Status::Pass), t(1));
+        assert!(ev.is_none(), "a finding passing from the start has no history entry");
         let (f, ev) = advance(None, result(Status::Fail), t(1));
         assert_eq!(ev.unwrap().kind, "new");
         let (f, ev) = advance(Some(&f), result(Status::Fail), t(2));

@@ -15,7 +15,7 @@ use shareline_engine::{CheckResult, Event, Finding, Status};
 use shareline_model::{Resource, ResourceKey, TenantId};
 
 use crate::records::ts;
-use crate::{Store, StoreError, now_ms};
+use crate::{Store, StoreError, now_ms, placeholders};
 
 const FINDING_COLS: &str = "id, check_id, service, severity, status, muted_by, account_id, \
     region, resource_type, resource_id, arn, name, resource_hash, message, evidence, first_seen, \
@@ -138,25 +138,6 @@ fn evidence_json(f: &Finding) -> Option<String> {
         .then(|| serde_json::json!({"field": e.field, "value": e.value}).to_string())
 }
 
-fn placeholders(rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
-        }
-        s.push(')');
-    }
-    s
-}
-
 impl Store {
     /// The tenant's current inventory: every live resource with the hash of
     /// its current version.
@@ -232,7 +213,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO findings (tenant_id, {FINDING_COLS}) VALUES {} \
                  ON CONFLICT (tenant_id, id) DO UPDATE SET {updates}",
-                placeholders(chunk.len(), 22)
+                placeholders(self.backend, chunk.len(), 22)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for f in chunk {
@@ -267,7 +248,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO finding_events (tenant_id, finding_id, at, kind, from_status, \
                  to_status, message) VALUES {}",
-                placeholders(chunk.len(), 7)
+                placeholders(self.backend, chunk.len(), 7)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for e in chunk {

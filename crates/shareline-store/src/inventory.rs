@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use shareline_model::{CollectionStatus, Resource, ResourceKey, TenantId};
 
 use crate::records::insert_scopes;
-use crate::{Backend, ScopeRecord, Store, StoreError, now_ms};
+use crate::{Backend, ScopeRecord, Store, StoreError, now_ms, placeholders};
 
 /// A resource ready to store: its document and hash computed by the producer
 /// (off the database's thread).
@@ -154,7 +154,7 @@ impl Store {
                         // history file): apply what is staged first, so each
                         // sighting becomes its own version, in order.
                         if !round.insert(r.key_hash()) {
-                            insert_staging(&mut tx, &pending).await?;
+                            insert_staging(&mut tx, self.backend, &pending).await?;
                             pending.clear();
                             stats.new_versions += apply_round(&mut tx, tenant, plan).await?;
                             round.clear();
@@ -163,7 +163,7 @@ impl Store {
                         stats.resources += 1;
                         pending.push(r);
                         if pending.len() >= ROWS_PER_INSERT {
-                            insert_staging(&mut tx, &pending).await?;
+                            insert_staging(&mut tx, self.backend, &pending).await?;
                             pending.clear();
                         }
                     }
@@ -180,7 +180,7 @@ impl Store {
                 }
             }
         }
-        insert_staging(&mut tx, &pending).await?;
+        insert_staging(&mut tx, self.backend, &pending).await?;
         stats.new_versions += apply_round(&mut tx, tenant, plan).await?;
         stats.deleted += mark_absent_deleted(&mut tx, tenant, plan, &covered).await?;
         for (key, at) in &deletes {
@@ -239,31 +239,15 @@ impl Store {
 
 async fn insert_staging(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     rows: &[StagedResource],
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
+        let sql = format!(
             "INSERT INTO staging (account_id, region, resource_type, resource_id, arn, name, \
-             content_hash, captured_at, document) VALUES ",
+             content_hash, captured_at, document) VALUES {}",
+            placeholders(backend, chunk.len(), 9)
         );
-        for i in 0..chunk.len() {
-            let b = i * 9;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
-        }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
             q = q

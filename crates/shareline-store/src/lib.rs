@@ -74,6 +74,33 @@ pub struct Store {
     pg_drop_role: bool,
 }
 
+/// `(?,?,…),(…)` for SQLite, `($1,$2,…),(…)` for PostgreSQL. SQLite gets
+/// anonymous parameters because binding numbered ones costs time quadratic
+/// in their count there.
+pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&(r * cols + c + 1).to_string());
+                }
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
 /// Returns the current time as Unix milliseconds.
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
