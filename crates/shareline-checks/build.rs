@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use shareline_catalog::{CheckMeta, Framework, PredicateKind, check_id};
+use shareline_catalog::{CheckMeta, Framework, PredicateKind, ProviderModel, check_id};
 
 fn main() {
     if let Err(e) = run() {
@@ -32,6 +32,8 @@ fn run() -> Result<(), String> {
     let root = manifest.join("../../catalog");
     let checks_dir = root.join("checks");
     let frameworks_dir = root.join("frameworks");
+    let responsibility_dir = root.join("responsibility");
+    println!("cargo::rerun-if-changed={}", responsibility_dir.display());
     println!("cargo::rerun-if-changed={}", checks_dir.display());
     println!("cargo::rerun-if-changed={}", frameworks_dir.display());
 
@@ -109,6 +111,26 @@ fn run() -> Result<(), String> {
         let shown = format!("catalog/frameworks/{}", file_name(&file)?);
         let text = std::fs::read_to_string(&file).map_err(|e| format!("{shown}: {e}"))?;
         Framework::parse(&shown, &text, |c| ids.contains_key(c)).map_err(|e| e.to_string())?;
+        let _ = writeln!(
+            code,
+            "    ({shown:?}, include_str!({:?})),",
+            file.canonicalize()
+                .map_err(|e| format!("{shown}: {e}"))?
+                .display()
+                .to_string()
+        );
+    }
+    code.push_str("];\n\n");
+
+    code.push_str("pub(crate) static RESPONSIBILITY_DEFS: &[(&str, &str)] = &[\n");
+    for file in sorted_entries(&responsibility_dir)? {
+        if file.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        println!("cargo::rerun-if-changed={}", file.display());
+        let shown = format!("catalog/responsibility/{}", file_name(&file)?);
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{shown}: {e}"))?;
+        ProviderModel::parse(&shown, &text).map_err(|e| e.to_string())?;
         let _ = writeln!(
             code,
             "    ({shown:?}, include_str!({:?})),",

@@ -57,8 +57,10 @@ fn fingerprint(
     overrides: &HashMap<String, shareline_checks::Params>,
     mutes: &[Compiled],
     now: DateTime<Utc>,
+    arrangement: &str,
 ) -> String {
     let mut h = Sha256::new();
+    h.update(arrangement.as_bytes());
     for c in &catalog.checks {
         h.update(c.id.as_bytes());
         h.update(serde_json::to_vec(&c.meta.rule).unwrap_or_default());
@@ -107,7 +109,8 @@ pub async fn evaluate_tenant(
             .map(|m| m.mute)
             .collect(),
     )?;
-    let print = fingerprint(catalog, &overrides, &mutes, now);
+    let arrangement = crate::responsibility::Arrangement::load(store, tenant).await?;
+    let print = fingerprint(catalog, &overrides, &mutes, now, &arrangement.fingerprint());
     let prev: HashMap<String, Finding> = store
         .load_findings(tenant)
         .await?
@@ -115,7 +118,12 @@ pub async fn evaluate_tenant(
         .map(|f| (f.result.id.clone(), f))
         .collect();
     let last = store.last_evaluation(tenant).await?;
-    tracing::debug!(ms = clock.elapsed().as_millis(), items = items.len(), previous = prev.len(), "inventory and findings read");
+    tracing::debug!(
+        ms = clock.elapsed().as_millis(),
+        items = items.len(),
+        previous = prev.len(),
+        "inventory and findings read"
+    );
     let incremental = !opts.full && last.as_ref().is_some_and(|l| l.fingerprint == print);
 
     let tenant_name = tenant.as_str().to_owned();
@@ -147,10 +155,38 @@ pub async fn evaluate_tenant(
         .map_err(|e| AppError::Invalid(e.to_string()))?;
         let engine_ms = t0.elapsed().as_millis();
         let evaluations = output.evaluations;
-        let results = output.results.len();
-        let live: HashSet<ResourceKey> = items.iter().map(|i| i.resource.key()).collect();
-        let rec =
-            shareline_engine::reconcile(catalog, &prev, output.results, selection, &live, now);
+        let mut results = output.results;
+        let resources: HashMap<ResourceKey, &shareline_model::Resource> = items
+            .iter()
+            .map(|i| (i.resource.key(), &i.resource))
+            .collect();
+        let first_seen: HashMap<String, DateTime<Utc>> = prev
+            .iter()
+            .map(|(id, f)| (id.clone(), f.first_seen))
+            .collect();
+        let produced: HashSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        let earlier_failures: Vec<shareline_engine::CheckResult> = prev
+            .values()
+            .filter(|f| {
+                f.removed_at.is_none()
+                    && f.result.status == Status::Fail
+                    && f.result.owner == Some(shareline_engine::responsibility::Party::Provider)
+                    && !produced.contains(f.result.id.as_str())
+            })
+            .map(|f| f.result.clone())
+            .collect();
+        crate::responsibility::route(
+            &mut results,
+            &earlier_failures,
+            &first_seen,
+            &resources,
+            &arrangement,
+            &tenant_name,
+            now,
+        )?;
+        let results_len = results.len();
+        let live: HashSet<ResourceKey> = resources.keys().cloned().collect();
+        let rec = shareline_engine::reconcile(catalog, &prev, results, selection, &live, now);
         let mut statuses: HashMap<&str, Status> = prev
             .iter()
             .filter(|(_, f)| f.removed_at.is_none())
@@ -169,7 +205,7 @@ pub async fn evaluate_tenant(
         }
         let mode = if incremental { "incremental" } else { "full" };
         Ok::<_, AppError>((
-            (evaluations, results, by_status),
+            (evaluations, results_len, by_status),
             rec,
             items.len(),
             engine_ms,

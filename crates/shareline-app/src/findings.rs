@@ -67,14 +67,24 @@ pub async fn list(
         .map(|f| effective(f, &mutes, now))
         .filter(|(f, _)| filter.statuses.is_empty() || filter.statuses.contains(&f.result.status))
         .map(|(finding, mute_expired)| FindingView {
-            title: catalog
-                .check(&finding.result.check_id)
-                .map_or_else(String::new, |c| c.meta.title.clone()),
+            title: title_of(catalog, &finding.result.check_id),
             finding,
             mute_expired,
         })
         .collect();
     Ok(out)
+}
+
+/// A check's title; gap findings are titled by their kind.
+fn title_of(catalog: &shareline_checks::Catalog, check_id: &str) -> String {
+    match (
+        catalog.check(check_id),
+        check_id.strip_prefix("shareline_gap_"),
+    ) {
+        (Some(c), _) => c.meta.title.clone(),
+        (None, Some(kind)) => format!("Responsibility gap: {}", kind.replace('_', " ")),
+        (None, None) => check_id.to_owned(),
+    }
 }
 
 async fn active_mutes(store: &Store, tenant: &TenantId) -> Result<Vec<Compiled>, AppError> {
@@ -118,7 +128,7 @@ pub async fn show(store: &Store, tenant: &TenantId, id: &str) -> Result<FindingD
         .collect();
     Ok(FindingDetail {
         view: FindingView {
-            title: check.map_or_else(String::new, |c| c.meta.title.clone()),
+            title: title_of(catalog, &finding.result.check_id),
             finding,
             mute_expired,
         },

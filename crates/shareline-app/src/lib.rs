@@ -10,6 +10,7 @@ pub mod history;
 pub mod import;
 pub mod mutelist;
 pub mod outputs;
+pub mod responsibility;
 pub mod scan;
 pub mod secrets;
 

@@ -1,7 +1,8 @@
 //! The catalog's types and their validation: check metadata (one TOML file per
 //! check under `catalog/checks/<provider>/<service>/<name>.toml`) and
 //! compliance frameworks (one TOML file per framework version under
-//! `catalog/frameworks/`).
+//! `catalog/frameworks/`) and the providers' responsibility models
+//! (`catalog/responsibility/<provider>.toml`).
 //!
 //! This crate is a build dependency of `shareline-checks`, whose build script
 //! validates every file with [`CheckMeta::parse`] and [`Framework::parse`] and
@@ -10,11 +11,13 @@
 
 pub mod check;
 pub mod framework;
+pub mod responsibility;
 
 pub use check::{
     AREAS, Assert, CATEGORIES, CheckMeta, PredicateKind, Remediation, Rule, Severity, check_id,
 };
 pub use framework::{Assessment, Framework, Requirement};
+pub use responsibility::{Cell, OwnerClass, ProviderModel, SERVICE_MODELS};
 
 /// A catalog file that does not parse or does not validate.
 #[derive(Debug, thiserror::Error)]

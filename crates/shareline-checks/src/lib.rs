@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use shareline_catalog::{CheckMeta, Framework, PredicateKind};
+use shareline_catalog::{CheckMeta, Framework, PredicateKind, ProviderModel};
 
 pub use outcome::{Evidence, Outcome, Stop, Verdict};
 pub use view::{AccountView, Known, Res};
@@ -244,6 +244,8 @@ pub struct Catalog {
     pub checks: Vec<Check>,
     /// Frameworks, sorted by id.
     pub frameworks: Vec<Framework>,
+    /// The providers' responsibility models.
+    pub responsibility: Vec<ProviderModel>,
     by_id: HashMap<&'static str, usize>,
     aliases: HashMap<String, usize>,
 }
@@ -277,9 +279,14 @@ fn load() -> Result<Catalog, String> {
         frameworks.push(Framework::parse(file, text, known).map_err(|e| e.to_string())?);
     }
     frameworks.sort_by(|a, b| a.id.cmp(&b.id));
+    let responsibility = RESPONSIBILITY_DEFS
+        .iter()
+        .map(|(file, text)| ProviderModel::parse(file, text).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Catalog {
         checks,
         frameworks,
+        responsibility,
         by_id,
         aliases,
     })
@@ -300,6 +307,11 @@ impl Catalog {
             .get(id)
             .or_else(|| self.aliases.get(id))
             .map(|&i| &self.checks[i])
+    }
+
+    /// A provider's responsibility model (`aws`).
+    pub fn provider_model(&self, provider: &str) -> Option<&ProviderModel> {
+        self.responsibility.iter().find(|m| m.provider == provider)
     }
 
     /// A framework by id.

@@ -266,3 +266,19 @@ fn overriding_an_unknown_or_mistyped_parameter_is_refused() {
     bad.insert("max_key_age_days".to_owned(), Value::from("thirty"));
     assert!(catalog.params(check, Some(&bad)).is_err());
 }
+
+#[test]
+fn every_checked_resource_type_has_a_service_model() {
+    let catalog = Catalog::builtin().unwrap();
+    let aws = catalog
+        .provider_model("aws")
+        .expect("catalog/responsibility/aws.toml");
+    for check in &catalog.checks {
+        assert!(
+            aws.service_of(&check.meta.resource).is_some(),
+            "{}: resource type {} has no service in aws.toml",
+            check.id,
+            check.meta.resource
+        );
+    }
+}

@@ -12,6 +12,7 @@ use shareline_app::findings::{NewMute, add_mute, compliance, list, list_mutes, s
 use shareline_app::outputs;
 use shareline_catalog::Severity;
 use shareline_engine::Status;
+use shareline_engine::responsibility::Party;
 use shareline_model::TenantId;
 use shareline_store::{FindingFilter, Store};
 
@@ -68,6 +69,9 @@ pub(crate) enum FindingsCmd {
         /// Account ids, comma-separated.
         #[arg(long, value_delimiter = ',')]
         account: Vec<String>,
+        /// Owner parties, comma-separated (msp, customer, provider, third_party, nobody).
+        #[arg(long, value_delimiter = ',')]
+        owner: Vec<String>,
         /// Include findings whose resource is gone.
         #[arg(long)]
         removed: bool,
@@ -318,6 +322,7 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
             service,
             check,
             account,
+            owner,
             removed,
             limit,
             format,
@@ -329,6 +334,7 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
                 services: service,
                 checks: check,
                 accounts: account,
+                owners: parse_list(&owner, Party::parse, "party")?,
                 include_removed: removed,
                 limit: Some(limit),
             };
@@ -352,6 +358,7 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
                             vec![
                                 r.status.to_string(),
                                 r.severity.to_string(),
+                                r.owner.map_or("-", Party::as_str).to_owned(),
                                 r.check_id.clone(),
                                 r.key.account_id.clone(),
                                 r.key.region.clone(),
@@ -363,8 +370,8 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
                         .collect();
                     table(
                         &[
-                            "STATUS", "SEVERITY", "CHECK", "ACCOUNT", "REGION", "RESOURCE",
-                            "MESSAGE", "ID",
+                            "STATUS", "SEVERITY", "OWNER", "CHECK", "ACCOUNT", "REGION",
+                            "RESOURCE", "MESSAGE", "ID",
                         ],
                         &rows,
                     );

@@ -106,6 +106,12 @@ pub struct CheckResult {
     pub muted_by: Option<String>,
     /// Why.
     pub evidence: Evidence,
+    /// The party that owns the finding's area for this tenant (routing).
+    #[serde(default)]
+    pub owner: Option<crate::responsibility::Party>,
+    /// Parties kept informed (shared areas).
+    #[serde(default)]
+    pub copied: Vec<crate::responsibility::Party>,
 }
 
 /// A finding as stored: the latest result plus its life.
@@ -256,6 +262,8 @@ mod tests {
             status,
             muted_by: None,
             evidence: Evidence::default(),
+            owner: None,
+            copied: Vec::new(),
         }
     }
 
@@ -263,7 +271,10 @@ mod tests {
     fn life_of_a_finding() {
         let t = |d: i64| DateTime::<Utc>::from_timestamp(d * 86_400, 0).unwrap();
         let (_, ev) = advance(None, result(Status::Pass), t(1));
-        assert!(ev.is_none(), "a finding passing from the start has no history entry");
+        assert!(
+            ev.is_none(),
+            "a finding passing from the start has no history entry"
+        );
         let (f, ev) = advance(None, result(Status::Fail), t(1));
         assert_eq!(ev.unwrap().kind, "new");
         let (f, ev) = advance(Some(&f), result(Status::Fail), t(2));

@@ -16,6 +16,7 @@
 pub mod compliance;
 pub mod finding;
 pub mod mutes;
+pub mod responsibility;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -280,6 +281,8 @@ fn result(
         status,
         muted_by,
         evidence,
+        owner: None,
+        copied: Vec::new(),
     })
 }
 

@@ -11,6 +11,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use shareline_catalog::Severity;
 use shareline_engine::mutes::Mute;
+use shareline_engine::responsibility::Party;
 use shareline_engine::{CheckResult, Event, Finding, Status};
 use shareline_model::{Resource, ResourceKey, TenantId};
 
@@ -19,9 +20,9 @@ use crate::{Store, StoreError, now_ms, placeholders};
 
 const FINDING_COLS: &str = "id, check_id, service, severity, status, muted_by, account_id, \
     region, resource_type, resource_id, arn, name, resource_hash, message, evidence, first_seen, \
-    last_seen, status_since, resolved_at, reopened_count, removed_at";
+    last_seen, status_since, resolved_at, reopened_count, removed_at, owner, copied";
 
-/// Rows per multi-row INSERT (22 parameters each stays under SQLite's limit).
+/// Rows per multi-row INSERT (24 parameters each stays under SQLite's limit).
 const BATCH: usize = 400;
 
 /// Which findings to list.
@@ -37,6 +38,8 @@ pub struct FindingFilter {
     pub checks: Vec<String>,
     /// Account ids; empty for all.
     pub accounts: Vec<String>,
+    /// Owner parties; empty for all.
+    pub owners: Vec<Party>,
     /// Include findings whose resource is gone.
     pub include_removed: bool,
     /// At most this many (default 10,000).
@@ -99,7 +102,7 @@ fn finding_row(r: &AnyRow) -> Result<Finding, StoreError> {
         None => (None, None),
     };
     let severity: String = r.try_get(3)?;
-    Ok(Finding {
+    let mut f = Finding {
         result: CheckResult {
             id: r.try_get(0)?,
             check_id: r.try_get(1)?,
@@ -122,6 +125,8 @@ fn finding_row(r: &AnyRow) -> Result<Finding, StoreError> {
                 field,
                 value,
             },
+            owner: None,
+            copied: Vec::new(),
         },
         first_seen: ts(r.try_get(15)?),
         last_seen: ts(r.try_get(16)?),
@@ -129,6 +134,31 @@ fn finding_row(r: &AnyRow) -> Result<Finding, StoreError> {
         resolved_at: r.try_get::<Option<i64>, _>(18)?.map(ts),
         reopened_count: r.try_get(19)?,
         removed_at: r.try_get::<Option<i64>, _>(20)?.map(ts),
+    };
+    let owner: Option<String> = r.try_get(21)?;
+    let copied: Option<String> = r.try_get(22)?;
+    f.result.owner = owner.as_deref().map(party_of).transpose()?;
+    f.result.copied = copied
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(party_of)
+        .collect::<Result<_, _>>()?;
+    Ok(f)
+}
+
+fn party_of(s: &str) -> Result<Party, StoreError> {
+    Party::parse(s).map_err(|s| StoreError::Corrupt(format!("party `{s}`")))
+}
+
+fn parties_text(parties: &[Party]) -> Option<String> {
+    (!parties.is_empty()).then(|| {
+        parties
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     })
 }
 
@@ -213,7 +243,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO findings (tenant_id, {FINDING_COLS}) VALUES {} \
                  ON CONFLICT (tenant_id, id) DO UPDATE SET {updates}",
-                placeholders(self.backend, chunk.len(), 22)
+                placeholders(self.backend, chunk.len(), 24)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for f in chunk {
@@ -240,7 +270,9 @@ impl Store {
                     .bind(f.status_since.timestamp_millis())
                     .bind(f.resolved_at.map(|d| d.timestamp_millis()))
                     .bind(f.reopened_count)
-                    .bind(f.removed_at.map(|d| d.timestamp_millis()));
+                    .bind(f.removed_at.map(|d| d.timestamp_millis()))
+                    .bind(r.owner.map(|p| p.as_str()))
+                    .bind(parties_text(&r.copied));
             }
             q.execute(&mut *tx).await?;
         }
@@ -373,6 +405,15 @@ impl Store {
         any_of("service", filter.services.clone(), &mut sql);
         any_of("check_id", filter.checks.clone(), &mut sql);
         any_of("account_id", filter.accounts.clone(), &mut sql);
+        any_of(
+            "owner",
+            filter
+                .owners
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            &mut sql,
+        );
         if !filter.include_removed {
             sql.push_str(" AND removed_at IS NULL");
         }

@@ -15,6 +15,7 @@
 mod findings;
 mod inventory;
 mod records;
+mod responsibility;
 
 use std::str::FromStr;
 
@@ -27,6 +28,7 @@ use shareline_model::TenantId;
 pub use findings::{EvaluationRecord, FindingFilter, MuteRecord};
 pub use inventory::{CommitPlan, CommitStats, Staged, StagedResource};
 pub use records::*;
+pub use responsibility::{Contact, Offering, OfferingChoice};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]

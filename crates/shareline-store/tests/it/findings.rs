@@ -46,6 +46,8 @@ fn finding(id: &str, status: Status, at: DateTime<Utc>) -> Finding {
                 field: Some("supplementary.BucketVersioningConfiguration.status".into()),
                 value: Some(serde_json::json!("Off")),
             },
+            owner: Some(shareline_engine::responsibility::Party::Msp),
+            copied: vec![shareline_engine::responsibility::Party::Provider],
         },
         first_seen: ms(at),
         last_seen: ms(at),

@@ -112,6 +112,8 @@ async fn findings_tables_are_walled_too() {
                     status: Status::Fail,
                     muted_by: None,
                     evidence: shareline_checks::Evidence::default(),
+                    owner: None,
+                    copied: Vec::new(),
                 },
                 first_seen: now,
                 last_seen: now,
