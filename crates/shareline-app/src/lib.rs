@@ -9,6 +9,7 @@ pub mod findings;
 pub mod history;
 pub mod import;
 pub mod mutelist;
+pub mod oscal;
 pub mod outputs;
 pub mod responsibility;
 pub mod scan;

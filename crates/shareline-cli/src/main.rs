@@ -1,6 +1,7 @@
 //! `shareline`: the command line of the Shareline posture platform.
 
 mod bench;
+mod matrix;
 mod output;
 mod posture;
 mod progress;
@@ -65,12 +66,28 @@ enum Command {
         /// The framework (`shareline checks frameworks` lists them).
         #[arg(long)]
         framework: String,
+        /// Split the findings by owner party (MSP, customer, provider).
+        #[arg(long)]
+        by_party: bool,
         #[arg(long, value_enum, default_value = "table")]
         format: posture::ReportFormat,
     },
     /// Mutes: accepted risks with a scope, a reason and an expiry.
     #[command(subcommand)]
     Mute(posture::MuteCmd),
+    /// The shared responsibility matrix of a tenant: who owns each area.
+    #[command(subcommand)]
+    Matrix(matrix::MatrixCmd),
+    /// MSP offerings: responsibility templates several tenants use.
+    #[command(subcommand)]
+    Offering(matrix::OfferingCmd),
+    /// Areas nobody (reachable) owns, and other responsibility gaps.
+    Gaps {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: posture::ReportFormat,
+    },
     /// Inspect collections.
     #[command(subcommand)]
     Collection(CollectionCmd),
@@ -107,6 +124,32 @@ enum TenantCmd {
     List {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+    /// Change a tenant's settings.
+    Set {
+        id: String,
+        /// The MSP offering it uses (`none` for none).
+        #[arg(long)]
+        offering: Option<String>,
+        /// From when the offering applies (default now).
+        #[arg(long)]
+        from: Option<String>,
+        /// The longest a mute may last, in days.
+        #[arg(long)]
+        mute_max_days: Option<i64>,
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Add a contact for a party of a tenant (customer, msp, third_party).
+    Contact {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        party: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -353,9 +396,66 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Compliance {
             tenant,
             framework,
+            by_party,
             format,
-        } => posture::compliance_report(&open(&cli.db).await?, &tenant, &framework, format).await?,
+        } => {
+            posture::compliance_report(
+                &open(&cli.db).await?,
+                &tenant,
+                &framework,
+                format,
+                by_party,
+            )
+            .await?;
+        }
         Command::Mute(cmd) => posture::mute(&open(&cli.db).await?, cmd).await?,
+        Command::Matrix(cmd) => {
+            let store = open(&cli.db).await?;
+            let tenant = match &cmd {
+                matrix::MatrixCmd::Set { tenant, .. }
+                | matrix::MatrixCmd::Accept { tenant, .. } => Some(tenant_id(tenant)?),
+                _ => None,
+            };
+            matrix::matrix(&store, cmd).await?;
+            if let Some(t) = tenant {
+                reevaluate(&store, &t).await?;
+            }
+        }
+        Command::Offering(cmd) => matrix::offering(&open(&cli.db).await?, cmd).await?,
+        Command::Gaps { tenant, format } => {
+            matrix::gaps(&open(&cli.db).await?, &tenant, format).await?;
+        }
+        Command::Tenant(TenantCmd::Set {
+            id,
+            offering,
+            from,
+            mute_max_days,
+            author,
+        }) => {
+            let store = open(&cli.db).await?;
+            let t = tenant_id(&id)?;
+            if store.get_tenant(&t).await?.is_none() {
+                bail!("tenant `{t}` not found");
+            }
+            if let Some(days) = mute_max_days {
+                store.set_mute_max_days(&t, days).await?;
+                println!("mutes for `{t}` may now last at most {days} days");
+            }
+            if let Some(o) = offering {
+                matrix::set_tenant_offering(&store, &id, &o, from.as_deref(), author).await?;
+                reevaluate(&store, &t).await?;
+            }
+        }
+        Command::Tenant(TenantCmd::Contact {
+            tenant,
+            party,
+            name,
+            email,
+        }) => {
+            let store = open(&cli.db).await?;
+            matrix::add_contact(&store, &tenant, &party, &name, &email).await?;
+            reevaluate(&store, &tenant_id(&tenant)?).await?;
+        }
         Command::Tenant(TenantCmd::Add { id, name }) => {
             let store = open(&cli.db).await?;
             let t = store.create_tenant(&tenant_id(&id)?, &name).await?;
@@ -736,6 +836,19 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Re-evaluates a tenant after its responsibility line changed, so owners and
+/// gaps show at once.
+async fn reevaluate(store: &Store, tenant: &TenantId) -> Result<()> {
+    let s = shareline_app::evaluate::evaluate_tenant(store, tenant, Default::default())
+        .await
+        .with_context(|| format!("re-evaluating tenant `{tenant}`"))?;
+    eprintln!(
+        "re-evaluated `{tenant}` ({} mode, {} findings changed)",
+        s.record.mode, s.record.changed
+    );
+    Ok(())
 }
 
 async fn scan(db: &str, args: ScanArgs) -> Result<std::process::ExitCode> {

@@ -638,6 +638,7 @@ pub(crate) async fn compliance_report(
     t: &str,
     framework: &str,
     format: ReportFormat,
+    by_party: bool,
 ) -> Result<()> {
     let report = compliance(store, &tenant(t)?, framework).await?;
     match format {
@@ -682,6 +683,20 @@ pub(crate) async fn compliance_report(
                 }
                 if r.failing.len() > 20 {
                     println!("  ... and {} more", r.failing.len() - 20);
+                }
+            }
+            if by_party {
+                println!("\nby owner party (findings of this framework's checks):");
+                for p in &report.by_party {
+                    println!(
+                        "  {:<12} {} passing, {} failing ({} requirements failing): {}",
+                        p.party,
+                        p.pass,
+                        p.fail,
+                        p.failing_requirements,
+                        p.score
+                            .map_or("n/a".to_owned(), |s| format!("{s}% passing"))
+                    );
                 }
             }
             let c = |k: &str| report.counts.get(k).copied().unwrap_or(0);

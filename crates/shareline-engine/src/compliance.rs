@@ -93,6 +93,23 @@ pub struct Report {
     /// Passing automated requirements over automated requirements with a
     /// PASS or FAIL, in percent; `None` when there are none.
     pub score: Option<f64>,
+    /// The framework's findings split by owner party.
+    pub by_party: Vec<PartyShare>,
+}
+
+/// One party's share of a framework's findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartyShare {
+    /// The party (`unrouted` when a finding has no owner).
+    pub party: String,
+    /// Passing findings (muted ones included).
+    pub pass: usize,
+    /// Failing findings.
+    pub fail: usize,
+    /// Requirements with at least one failing finding of this party.
+    pub failing_requirements: usize,
+    /// Passing over passing-plus-failing findings, in percent.
+    pub score: Option<f64>,
 }
 
 /// Rolls the tenant's current findings up into `framework`.
@@ -105,6 +122,8 @@ pub fn rollup<'a>(
         by_check.entry(f.check_id.as_str()).or_default().push(f);
     }
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    let mut parties: std::collections::BTreeMap<String, (usize, usize, usize)> =
+        std::collections::BTreeMap::new();
     let requirements: Vec<RequirementReport> = framework
         .requirements
         .iter()
@@ -122,12 +141,23 @@ pub fn rollup<'a>(
                 failing: Vec::new(),
             };
             if req.assessment == Assessment::Automated {
+                let mut failing_parties = std::collections::BTreeSet::new();
                 for f in req
                     .checks
                     .iter()
                     .flat_map(|c| by_check.get(c.as_str()))
                     .flatten()
                 {
+                    let party = f.owner.map_or("unrouted", |p| p.as_str()).to_owned();
+                    let share = parties.entry(party.clone()).or_default();
+                    match f.status {
+                        Status::Pass | Status::Muted => share.0 += 1,
+                        Status::Fail => {
+                            share.1 += 1;
+                            failing_parties.insert(party);
+                        }
+                        Status::Unknown | Status::Error => {}
+                    }
                     match f.status {
                         Status::Pass => r.pass += 1,
                         Status::Muted => r.muted += 1,
@@ -143,6 +173,9 @@ pub fn rollup<'a>(
                             });
                         }
                     }
+                }
+                for p in failing_parties {
+                    parties.entry(p).or_default().2 += 1;
                 }
                 r.status = if r.fail > 0 {
                     ReqStatus::Fail
@@ -165,7 +198,23 @@ pub fn rollup<'a>(
         let s = pass as f64 * 100.0 / (pass + fail) as f64;
         (s * 10.0).round() / 10.0
     });
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "finding counts fit an f64 exactly"
+    )]
+    let by_party = parties
+        .into_iter()
+        .map(|(party, (pass, fail, failing_requirements))| PartyShare {
+            party,
+            pass,
+            fail,
+            failing_requirements,
+            score: (pass + fail > 0)
+                .then(|| (pass as f64 * 1000.0 / (pass + fail) as f64).round() / 10.0),
+        })
+        .collect();
     Report {
+        by_party,
         framework: framework.id.clone(),
         name: framework.name.clone(),
         version: framework.version.clone(),

@@ -572,11 +572,14 @@ pub fn gaps(
                     format!("`{area}` of {service} is in use and nobody owns it"),
                 )),
                 Party::Msp => {
-                    let accepted = res
-                        .assignment
-                        .as_deref()
-                        .and_then(|id| resolver.find(id))
-                        .is_some_and(|a| a.accepted_at.is_some_and(|t| t <= now));
+                    // An offering the tenant chose is accepted by both sides;
+                    // a tenant delegation needs its acceptance recorded.
+                    let accepted = res.layer == Layer::Offering
+                        || res
+                            .assignment
+                            .as_deref()
+                            .and_then(|id| resolver.find(id))
+                            .is_some_and(|a| a.accepted_at.is_some_and(|t| t <= now));
                     if !accepted {
                         add(gap(
                             GapKind::DelegationNotAccepted,
@@ -602,13 +605,19 @@ pub fn gaps(
             if matches!(res.owner, Party::Customer | Party::Msp | Party::ThirdParty)
                 && !contacts.contains(&res.owner)
             {
-                add(gap(
-                    GapKind::NoContact,
-                    format!(
-                        "`{area}` of {service} belongs to the {} and the tenant has no {} contact",
-                        res.owner, res.owner
-                    ),
-                ));
+                // One gap per party without a contact, not one per area.
+                add(Gap {
+                    area: "*".to_owned(),
+                    service: res.owner.as_str().to_owned(),
+                    model: "*".to_owned(),
+                    ..gap(
+                        GapKind::NoContact,
+                        format!(
+                            "the {} owns areas of this tenant's estate and the tenant has no {} contact to route them to",
+                            res.owner, res.owner
+                        ),
+                    )
+                });
             }
         }
     }
