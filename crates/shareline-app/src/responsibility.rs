@@ -409,7 +409,7 @@ pub async fn set(store: &Store, scope: Scope, new: NewAssignment) -> Result<SetO
         Scope::Offering(_) => {
             store
                 .append_assignments(None, std::slice::from_ref(&a))
-                .await?
+                .await?;
         }
     }
     Ok(SetOutcome {
@@ -535,7 +535,7 @@ pub async fn show(
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryEntry {
     /// An assignment was recorded.
-    Assignment(Assignment),
+    Assignment(Box<Assignment>),
     /// The tenant chose an offering.
     Offering(OfferingChoice),
 }
@@ -549,7 +549,7 @@ pub async fn history(store: &Store, tenant: &TenantId) -> Result<Vec<HistoryEntr
         .tenant_assignments(tenant)
         .await?
         .into_iter()
-        .map(|a| (a.recorded_at, HistoryEntry::Assignment(a)))
+        .map(|a| (a.recorded_at, HistoryEntry::Assignment(Box::new(a))))
         .collect();
     out.extend(
         store

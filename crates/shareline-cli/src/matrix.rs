@@ -95,6 +95,7 @@ pub(crate) struct SetArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process")]
 pub(crate) enum MatrixCmd {
     /// Show who owns each area per service model (and per service in use where it differs).
     Show {
@@ -153,6 +154,7 @@ pub(crate) enum MatrixCmd {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process")]
 pub(crate) enum OfferingCmd {
     /// Create an offering, optionally with assignments `area:model=party`
     /// (`--assign backup:iaas=msp --assign host_os:iaas=msp`).

@@ -309,6 +309,9 @@ impl Target {
     }
 }
 
+/// Picks the targets one layer consists of.
+type TargetFilter = fn(&Target) -> bool;
+
 /// Resolves ownership for one tenant.
 #[derive(Debug)]
 pub struct Resolver<'a> {
@@ -378,7 +381,7 @@ impl<'a> Resolver<'a> {
     ) -> Resolution {
         let (cell, provider_layer) = provider_cell(self.model, s.class, area);
         let mut conflicts = Vec::new();
-        let tenant_layers: [(Layer, fn(&Target) -> bool); 3] = [
+        let tenant_layers: [(Layer, TargetFilter); 3] = [
             (Layer::TenantSelector, |t| {
                 matches!(t, Target::Selector { .. })
             }),

@@ -10,4 +10,5 @@
 
 mod evaluate;
 mod import;
+mod responsibility;
 mod scan;
