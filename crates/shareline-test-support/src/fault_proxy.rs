@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// How matching requests are answered.
 #[derive(Debug, Clone)]
@@ -21,6 +21,9 @@ pub struct Fault {
     pub body: String,
     /// The content type of the body.
     pub content_type: String,
+    /// Hold matching requests (no answer) until [`FaultProxy::release`],
+    /// then forward them: a slow service, to cancel a scan in flight.
+    pub hold: bool,
 }
 
 impl Fault {
@@ -33,6 +36,19 @@ impl Fault {
             status: 400,
             body: r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_owned(),
             content_type: "application/x-amz-json-1.1".to_owned(),
+            hold: false,
+        }
+    }
+
+    /// Holds every request of `service` until the proxy is released.
+    pub fn hold(service: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            region: None,
+            status: 0,
+            body: String::new(),
+            content_type: String::new(),
+            hold: true,
         }
     }
 
@@ -45,6 +61,7 @@ impl Fault {
             body: "<Error><Code>ServiceUnavailable</Code><Message>try later</Message></Error>"
                 .to_owned(),
             content_type: "text/xml".to_owned(),
+            hold: false,
         }
     }
 
@@ -56,6 +73,7 @@ impl Fault {
             status: 403,
             body: "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>x</RequestID></Response>".to_owned(),
             content_type: "text/xml".to_owned(),
+            hold: false,
         }
     }
 }
@@ -68,6 +86,30 @@ pub struct FaultProxy {
     faulted: Arc<AtomicUsize>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     seen: Arc<Mutex<Vec<Call>>>,
+    gate: Arc<Gate>,
+}
+
+/// Where held requests wait.
+#[derive(Debug, Default)]
+struct Gate {
+    held: AtomicUsize,
+    released: Mutex<bool>,
+    open: Condvar,
+}
+
+impl Gate {
+    fn wait(&self) {
+        self.held.fetch_add(1, Ordering::SeqCst);
+        let mut released = self.released.lock().expect("gate lock");
+        while !*released {
+            released = self.open.wait(released).expect("gate wait");
+        }
+    }
+
+    fn release(&self) {
+        *self.released.lock().expect("gate lock") = true;
+        self.open.notify_all();
+    }
 }
 
 /// One request that went through the proxy, as far as it can be named.
@@ -89,11 +131,13 @@ impl FaultProxy {
         let faulted = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let seen: Arc<Mutex<Vec<Call>>> = Arc::default();
-        let (f, c, s, log) = (
+        let gate: Arc<Gate> = Arc::default();
+        let (f, c, s, log, g) = (
             Arc::clone(&faults),
             Arc::clone(&faulted),
             Arc::clone(&stop),
             Arc::clone(&seen),
+            Arc::clone(&gate),
         );
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -101,9 +145,14 @@ impl FaultProxy {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let (f, c, log) = (Arc::clone(&f), Arc::clone(&c), Arc::clone(&log));
+                let (f, c, log, g) = (
+                    Arc::clone(&f),
+                    Arc::clone(&c),
+                    Arc::clone(&log),
+                    Arc::clone(&g),
+                );
                 std::thread::spawn(move || {
-                    let _ = handle(conn, upstream_port, &f, &c, &log);
+                    let _ = handle(conn, upstream_port, &f, &c, &log, &g);
                 });
             }
         });
@@ -113,7 +162,18 @@ impl FaultProxy {
             faulted,
             stop,
             seen,
+            gate,
         }
+    }
+
+    /// How many requests are being held right now or were held.
+    pub fn held(&self) -> usize {
+        self.gate.held.load(Ordering::SeqCst)
+    }
+
+    /// Lets held requests through (and every later one of a hold fault).
+    pub fn release(&self) {
+        self.gate.release();
     }
 
     /// Returns the proxy's endpoint URL.
@@ -140,6 +200,7 @@ impl FaultProxy {
 impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.gate.release();
         let _ = TcpStream::connect(("127.0.0.1", self.port));
     }
 }
@@ -150,6 +211,7 @@ fn handle(
     faults: &Mutex<Vec<Fault>>,
     faulted: &AtomicUsize,
     seen: &Mutex<Vec<Call>>,
+    gate: &Gate,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut client = client;
@@ -208,7 +270,10 @@ fn handle(
                 .find(|f| f.service == service && f.region.as_ref().is_none_or(|r| *r == region))
                 .cloned()
         });
-        if let Some(f) = fault {
+        if let Some(f) = fault.as_ref().filter(|f| f.hold) {
+            let _ = f;
+            gate.wait();
+        } else if let Some(f) = fault {
             faulted.fetch_add(1, Ordering::SeqCst);
             let reason = if f.status == 503 {
                 "Service Unavailable"

@@ -373,6 +373,42 @@ async fn two_tenants_assume_role_partial_failure_and_versions() {
     assert!(c.is_empty() || c.iter().all(|r| r.status == CollectionStatus::Cancelled));
     assert_eq!(store.count_resources(&acme).await.unwrap(), before);
 
+    // Cancelled while a collection is in flight: KMS answers nothing until
+    // released; once a KMS call is held, cancel. The collection records
+    // itself as cancelled and the inventory keeps its last good data.
+    proxy.set_faults(vec![Fault::hold("kms")]);
+    let cancel = Cancel::default();
+    let cancel_when_held = async {
+        while proxy.held() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        cancel.cancel();
+    };
+    let options = opts(3);
+    // A scan that ignored the cancel would wait on the held call for ever.
+    let (c, ()) = tokio::time::timeout(Duration::from_secs(300), async {
+        tokio::join!(
+            scan_tenant(&store, Some(&key), &acme, &options, &NoProgress, &cancel),
+            cancel_when_held
+        )
+    })
+    .await
+    .expect("the cancelled scan returns");
+    let c = c.unwrap();
+    assert!(
+        c.iter().any(|r| r.status == CollectionStatus::Cancelled),
+        "{c:?}"
+    );
+    assert!(
+        c.iter().all(|r| r.status != CollectionStatus::Succeeded),
+        "{c:?}"
+    );
+    assert_eq!(store.count_resources(&acme).await.unwrap(), before);
+    let recorded = store.list_collections(&acme, 5).await.unwrap();
+    assert_eq!(recorded[0].status, CollectionStatus::Cancelled);
+    proxy.release();
+    proxy.set_faults(vec![]);
+
     // The external id is stored encrypted: the database file never holds it.
     store.close().await;
     let mut raw = Vec::new();
