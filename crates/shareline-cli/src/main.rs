@@ -125,6 +125,13 @@ enum TenantCmd {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Remove a tenant and every row it owns. Irreversible.
+    Remove {
+        id: String,
+        /// Confirm the removal.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Change a tenant's settings.
     Set {
         id: String,
@@ -157,6 +164,29 @@ enum TenantCmd {
 enum AccountCmd {
     /// Register an AWS account for a tenant.
     Add(AccountAddArgs),
+    /// Change an account's display name or regions.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        account_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Regions to read, comma-separated (`all` for every enabled region).
+        #[arg(long, value_delimiter = ',')]
+        regions: Option<Vec<String>>,
+    },
+    /// Remove an account and everything collected from it (resources,
+    /// history, findings). Irreversible.
+    Remove {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        account_id: String,
+        /// Confirm the removal.
+        #[arg(long)]
+        yes: bool,
+    },
     /// List a tenant's accounts (credentials are never shown).
     List {
         #[arg(long)]
@@ -445,6 +475,59 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 matrix::set_tenant_offering(&store, &id, &o, from.as_deref(), author).await?;
                 reevaluate(&store, &t).await?;
             }
+        }
+        Command::Tenant(TenantCmd::Remove { id, yes }) => {
+            let t = tenant_id(&id)?;
+            if !yes {
+                bail!(
+                    "removing tenant `{t}` deletes all of its data for good: add --yes to confirm"
+                );
+            }
+            open(&cli.db).await?.remove_tenant(&t).await?;
+            println!("removed tenant `{t}` and all of its data");
+        }
+        Command::Account(AccountCmd::Set {
+            tenant,
+            account_id,
+            name,
+            regions,
+        }) => {
+            let store = open(&cli.db).await?;
+            let regions = regions.map(|r| {
+                if r.iter().any(|x| x == "all") {
+                    Vec::new()
+                } else {
+                    r
+                }
+            });
+            store
+                .update_account(
+                    &tenant_id(&tenant)?,
+                    &account_id,
+                    name.as_deref(),
+                    regions.as_deref(),
+                )
+                .await?;
+            println!("updated account `{account_id}`");
+        }
+        Command::Account(AccountCmd::Remove {
+            tenant,
+            account_id,
+            yes,
+        }) => {
+            if !yes {
+                bail!(
+                    "removing account `{account_id}` deletes everything collected from it: add --yes to confirm"
+                );
+            }
+            let store = open(&cli.db).await?;
+            let t = tenant_id(&tenant)?;
+            let r = store.remove_account(&t, &account_id).await?;
+            println!(
+                "removed account `{account_id}`: {} resources, {} findings, {} collections",
+                r.resources, r.findings, r.collections
+            );
+            reevaluate(&store, &t).await?;
         }
         Command::Tenant(TenantCmd::Contact {
             tenant,

@@ -14,6 +14,7 @@
 
 mod findings;
 mod inventory;
+mod offboarding;
 mod records;
 mod responsibility;
 
@@ -27,6 +28,7 @@ use shareline_model::TenantId;
 
 pub use findings::{EvaluationRecord, FindingFilter, MuteRecord};
 pub use inventory::{CommitPlan, CommitStats, Staged, StagedResource};
+pub use offboarding::Removed;
 pub use records::*;
 pub use responsibility::{Contact, Offering, OfferingChoice};
 

@@ -10,6 +10,7 @@ use shareline_model::{ResourceKey, TenantId};
 use shareline_store::{EvaluationRecord, FindingFilter, Store, StoreError};
 
 crate::store_test_suite!(
+    removing_an_account_or_a_tenant_removes_only_theirs,
     findings_round_trip_with_history,
     findings_and_mutes_stay_inside_their_tenant,
     mutes_are_kept_when_removed_and_params_round_trip,
@@ -287,4 +288,135 @@ impl SameTimes for Mute {
             ..self.clone()
         }
     }
+}
+
+async fn seed_account(store: &Store, tenant: &TenantId, account: &str, buckets: usize) {
+    use shareline_store::{AccountRecord, CommitPlan, Staged, StagedResource};
+    store
+        .add_account(
+            tenant,
+            &AccountRecord {
+                account_id: account.into(),
+                provider: "aws".into(),
+                name: account.into(),
+                access_mode: "import_only".into(),
+                role_arn: None,
+                profile: None,
+                secret_ciphertext: None,
+                regions: vec![],
+                endpoint_url: None,
+                created_at: Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+    let cid = store
+        .begin_collection(tenant, account, "test")
+        .await
+        .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let batch = (0..buckets)
+        .map(|i| {
+            let r = shareline_model::Resource::new(
+                account,
+                "us-east-1",
+                "AWS::S3::Bucket",
+                &format!("{account}-{i}"),
+                &format!("arn:aws:s3:::{account}-{i}"),
+            );
+            Staged::Upsert(StagedResource::new(&r).unwrap())
+        })
+        .collect();
+    tx.send(Ok(batch)).await.unwrap();
+    drop(tx);
+    let plan = CommitPlan {
+        collection_id: cid,
+        account_id: account.into(),
+        covered: vec![],
+        scopes: vec![],
+        status: shareline_model::CollectionStatus::Succeeded,
+    };
+    store.commit_collection(tenant, &plan, rx).await.unwrap();
+    let mut f = finding(account, Status::Fail, Utc::now());
+    f.result.key.account_id = account.into();
+    store
+        .apply_evaluation(
+            tenant,
+            &record(Utc::now()),
+            &[f],
+            &[event(account, "new", Status::Fail, Utc::now())],
+        )
+        .await
+        .unwrap();
+}
+
+async fn removing_an_account_or_a_tenant_removes_only_theirs(store: &Store) {
+    let (acme, globex) = (t("acme"), t("globex"));
+    setup(store, &acme).await;
+    setup(store, &globex).await;
+    seed_account(store, &acme, "111111111111", 3).await;
+    seed_account(store, &acme, "222222222222", 2).await;
+    seed_account(store, &globex, "333333333333", 4).await;
+    store
+        .update_account(
+            &acme,
+            "222222222222",
+            Some("renamed"),
+            Some(&["eu-west-1".to_owned()]),
+        )
+        .await
+        .unwrap();
+    let accounts = store.list_accounts(&acme).await.unwrap();
+    let renamed = accounts
+        .iter()
+        .find(|a| a.account_id == "222222222222")
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.regions.clone()),
+        ("renamed", vec!["eu-west-1".to_owned()])
+    );
+    assert!(matches!(
+        store
+            .update_account(&globex, "222222222222", Some("x"), None)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let removed = store.remove_account(&acme, "111111111111").await.unwrap();
+    assert_eq!(
+        (removed.resources, removed.findings, removed.collections),
+        (3, 1, 1)
+    );
+    assert_eq!(store.count_resources(&acme).await.unwrap(), 2);
+    assert_eq!(store.list_accounts(&acme).await.unwrap().len(), 1);
+    assert!(
+        store
+            .finding_events(&acme, "111111111111")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store.remove_account(&globex, "222222222222").await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    store.add_mutes(&acme, &[mute("m1")]).await.unwrap();
+    store.remove_tenant(&acme).await.unwrap();
+    assert!(store.get_tenant(&acme).await.unwrap().is_none());
+    assert_eq!(store.count_resources(&acme).await.unwrap(), 0);
+    assert!(store.list_mutes(&acme, true).await.unwrap().is_empty());
+    assert_eq!(store.count_resources(&globex).await.unwrap(), 4);
+    assert_eq!(
+        store
+            .list_findings(&globex, &FindingFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        store.remove_tenant(&acme).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
