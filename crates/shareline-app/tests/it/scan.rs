@@ -489,3 +489,81 @@ fn require_test_env() {
         "run the tests through scripts/test, which sets AWS_ACCESS_KEY_ID and AWS_EC2_METADATA_DISABLED"
     );
 }
+
+#[tokio::test]
+async fn every_enabled_region_is_discovered_when_none_are_listed() {
+    require_test_env();
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let key = MasterKey::parse(&MasterKey::generate_hex()).unwrap();
+    let account = ACME[0];
+    let tenant = TenantId::parse("acme").unwrap();
+    store.create_tenant(&tenant, "acme").await.unwrap();
+    add_account(
+        &store,
+        Some(&key),
+        &tenant,
+        NewAccount {
+            account_id: account.to_owned(),
+            name: None,
+            access: AccessInput::AssumeRole {
+                role_arn: format!("arn:aws:iam::{account}:role/ShareLineAudit"),
+                external_id: Some("ext".to_owned()),
+                profile: None,
+            },
+            // No regions: every region the account has enabled.
+            regions: vec![],
+            endpoint_url: Some(moto.endpoint()),
+        },
+    )
+    .await
+    .unwrap();
+    let mut options = opts(3);
+    options.services = vec![shareline_collect_aws::service("sns").unwrap()];
+    let reports = scan_tenant(
+        &store,
+        Some(&key),
+        &tenant,
+        &options,
+        &NoProgress,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        reports[0].status,
+        CollectionStatus::Succeeded,
+        "{reports:?}"
+    );
+
+    // What the emulator says is enabled for the account, read independently.
+    let conf = in_account(&moto.endpoint(), account, "us-east-1").await;
+    let described = aws_sdk_ec2::Client::new(&conf)
+        .describe_regions()
+        .send()
+        .await
+        .unwrap();
+    let mut enabled: Vec<String> = described
+        .regions()
+        .iter()
+        .filter(|r| r.opt_in_status().is_none_or(|s| s != "not-opted-in"))
+        .filter_map(|r| r.region_name().map(str::to_owned))
+        .collect();
+    enabled.sort();
+    assert!(enabled.len() > 2, "{enabled:?}");
+    let (_, scopes) = store
+        .get_collection(&tenant, &reports[0].collection_id)
+        .await
+        .unwrap();
+    let mut scanned: Vec<String> = scopes
+        .iter()
+        .filter(|s| s.service == "sns")
+        .map(|s| s.region.clone())
+        .collect();
+    scanned.sort();
+    assert_eq!(scanned, enabled);
+}
