@@ -113,7 +113,50 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
     pi == p.len()
 }
 
+/// The shared verdict of "no statement of this resource policy is open to
+/// anyone": PASS without a policy or without a public statement, FAIL naming
+/// the first public statement. `kind` names the resource (`Bucket`).
+pub fn no_public_statement(
+    res: &crate::Res<'_>,
+    field: &str,
+    kind: &str,
+    doc: Option<Value>,
+) -> crate::Outcome {
+    use crate::Outcome;
+    let Some(doc) = doc else {
+        return Outcome::pass(format!("{kind} `{}` has no resource policy.", res.name()));
+    };
+    let statements = statements(&doc);
+    match statements
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.public_allow())
+    {
+        Some((i, s)) => Outcome::fail(format!(
+            "{kind} `{}` policy statement {} allows {} to anyone.",
+            res.name(),
+            s.label(i),
+            s.actions_text()
+        ))
+        .at(field, doc),
+        None => Outcome::pass(format!(
+            "No statement of the {} `{}` policy is open to anyone.",
+            kind.to_ascii_lowercase(),
+            res.name()
+        )),
+    }
+}
+
 impl Statement {
+    /// The actions it grants, for messages (`NotAction` spelled out).
+    pub fn actions_text(&self) -> String {
+        if self.actions.is_empty() {
+            format!("every action but {}", self.not_actions.join(", "))
+        } else {
+            self.actions.join(", ")
+        }
+    }
+
     /// A short label for evidence: the Sid, or the statement's number.
     pub fn label(&self, index: usize) -> String {
         self.sid

@@ -431,6 +431,8 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
                         "\n  $ {}",
                         cli.trim()
                             .replace("{name}", &r.name)
+                            .replace("{resource_id}", &r.key.resource_id)
+                            .replace("{account_id}", &r.key.account_id)
                             .replace("{region}", &r.key.region)
                     );
                 }

@@ -287,40 +287,8 @@ const POLICY: &str = "supplementary.KeyPolicy";
 
 /// FAIL when the key policy allows anyone without a narrowing condition.
 pub(crate) fn key_policy_not_public(res: &Res<'_>, _ctx: &Ctx<'_>) -> Verdict {
-    let Some(doc) = res.json_text(POLICY)? else {
-        return Ok(Outcome::pass(format!(
-            "Key `{}` has no key policy statements.",
-            res.name()
-        )));
-    };
-    let statements = policy::statements(&doc);
-    Ok(
-        match statements
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.public_allow())
-        {
-            Some((i, s)) => Outcome::fail(format!(
-                "Key `{}` policy statement {} allows {} to anyone.",
-                res.name(),
-                s.label(i),
-                actions_text(s)
-            ))
-            .at(POLICY, doc),
-            None => Outcome::pass(format!(
-                "No statement of key `{}` policy allows anyone.",
-                res.name()
-            )),
-        },
-    )
-}
-
-fn actions_text(s: &Statement) -> String {
-    if s.actions.is_empty() {
-        format!("everything but {}", s.not_actions.join(", "))
-    } else {
-        s.actions.join(", ")
-    }
+    let doc = res.json_text(POLICY)?;
+    Ok(policy::no_public_statement(res, POLICY, "Key", doc))
 }
 
 /// FAIL when the key policy lets principals of accounts outside

@@ -75,32 +75,8 @@ pub(crate) fn function_runtime_supported(res: &Res<'_>, ctx: &Ctx<'_>) -> Verdic
 
 /// FAIL when the function's resource policy lets anyone invoke or manage it.
 pub(crate) fn function_not_publicly_accessible(res: &Res<'_>, _ctx: &Ctx<'_>) -> Verdict {
-    let Some(doc) = res.json_text(POLICY)? else {
-        return Ok(Outcome::pass(format!(
-            "Function `{}` has no resource-based policy.",
-            res.name()
-        )));
-    };
-    let statements = policy::statements(&doc);
-    Ok(
-        match statements
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.public_allow())
-        {
-            Some((i, s)) => Outcome::fail(format!(
-                "Function `{}` policy statement {} allows {} to anyone.",
-                res.name(),
-                s.label(i),
-                s.actions.join(", ")
-            ))
-            .at(POLICY, doc),
-            None => Outcome::pass(format!(
-                "No statement of function `{}` policy grants access to everyone.",
-                res.name()
-            )),
-        },
-    )
+    let doc = res.json_text(POLICY)?;
+    Ok(policy::no_public_statement(res, POLICY, "Function", doc))
 }
 
 /// FAIL when the policy lets an AWS service principal invoke the function

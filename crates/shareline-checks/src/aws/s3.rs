@@ -13,32 +13,8 @@ use crate::{AccountView, Ctx, Outcome, Res, Stop, Verdict};
 /// FAIL when a bucket policy statement allows anyone, with no narrowing condition.
 pub(crate) fn bucket_policy_not_public(res: &Res<'_>, _ctx: &Ctx<'_>) -> Verdict {
     let field = "supplementary.BucketPolicy.policyText";
-    let Some(doc) = res.json_text(field)? else {
-        return Ok(Outcome::pass(format!(
-            "Bucket `{}` has no bucket policy.",
-            res.name()
-        )));
-    };
-    let statements = policy::statements(&doc);
-    Ok(
-        match statements
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.public_allow())
-        {
-            Some((i, s)) => Outcome::fail(format!(
-                "Bucket `{}` policy statement {} allows {} to anyone.",
-                res.name(),
-                s.label(i),
-                s.actions.join(", ")
-            ))
-            .at(field, doc),
-            None => Outcome::pass(format!(
-                "No statement of bucket `{}` policy is public.",
-                res.name()
-            )),
-        },
-    )
+    let doc = res.json_text(field)?;
+    Ok(policy::no_public_statement(res, field, "Bucket", doc))
 }
 
 const PAB_SETTINGS: [&str; 4] = [

@@ -298,36 +298,8 @@ const POLICY: &str = "supplementary.ResourcePolicy";
 
 /// FAIL when the resource policy allows anyone without a narrowing condition.
 pub(crate) fn secret_resource_policy_not_public(res: &Res<'_>, _ctx: &Ctx<'_>) -> Verdict {
-    let Some(doc) = res.json_text(POLICY)? else {
-        return Ok(Outcome::pass(format!(
-            "Secret `{}` has no resource policy.",
-            res.name()
-        )));
-    };
-    let statements = policy::statements(&doc);
-    Ok(
-        match statements
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.public_allow())
-        {
-            Some((i, s)) => Outcome::fail(format!(
-                "Secret `{}` policy statement {} allows {} to anyone.",
-                res.name(),
-                s.label(i),
-                if s.actions.is_empty() {
-                    "every action but some".to_owned()
-                } else {
-                    s.actions.join(", ")
-                }
-            ))
-            .at(POLICY, doc),
-            None => Outcome::pass(format!(
-                "No statement of secret `{}` policy allows anyone.",
-                res.name()
-            )),
-        },
-    )
+    let doc = res.json_text(POLICY)?;
+    Ok(policy::no_public_statement(res, POLICY, "Secret", doc))
 }
 
 /// FAIL when the resource policy names principals of accounts outside

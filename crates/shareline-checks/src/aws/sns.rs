@@ -33,36 +33,8 @@ pub(crate) fn resource_policy(res: &Res<'_>) -> Result<Option<(Value, Vec<Statem
 /// FAIL when an Allow statement grants anyone access with no narrowing
 /// condition.
 pub(crate) fn not_public(res: &Res<'_>, kind: &str) -> Verdict {
-    let Some((doc, statements)) = resource_policy(res)? else {
-        return Ok(Outcome::pass(format!(
-            "{kind} `{}` has no access policy; only its owner account can use it.",
-            res.name()
-        )));
-    };
-    Ok(
-        match statements
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.public_allow())
-        {
-            Some((i, s)) => Outcome::fail(format!(
-                "{kind} `{}` policy statement {} allows {} to anyone.",
-                res.name(),
-                s.label(i),
-                if s.actions.is_empty() {
-                    "every action but the listed NotAction".to_owned()
-                } else {
-                    s.actions.join(", ")
-                }
-            ))
-            .at(POLICY_FIELD, doc),
-            None => Outcome::pass(format!(
-                "No statement of the {} `{}` policy is open to anyone.",
-                kind.to_ascii_lowercase(),
-                res.name()
-            )),
-        },
-    )
+    let doc = resource_policy(res)?.map(|(doc, _)| doc);
+    Ok(policy::no_public_statement(res, POLICY_FIELD, kind, doc))
 }
 
 /// FAIL when an Allow statement names another AWS account (not in
