@@ -118,6 +118,13 @@ pub async fn evaluate_tenant(
         .map(|f| (f.result.id.clone(), f))
         .collect();
     let last = store.last_evaluation(tenant).await?;
+    let mut failed_scopes: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for (account, service, region) in store.failed_scopes(tenant).await? {
+        failed_scopes
+            .entry(account)
+            .or_default()
+            .push((service, region));
+    }
     tracing::debug!(
         ms = clock.elapsed().as_millis(),
         items = items.len(),
@@ -151,6 +158,7 @@ pub async fn evaluate_tenant(
             mutes: &mutes,
             now,
             selection,
+            failed_scopes: &failed_scopes,
         })
         .map_err(|e| AppError::Invalid(e.to_string()))?;
         let engine_ms = t0.elapsed().as_millis();

@@ -258,6 +258,7 @@ pub struct AccountView<'a> {
     by_id: HashMap<(&'a str, &'a str), usize>,
     by_arn: HashMap<&'a str, usize>,
     regions: BTreeSet<&'a str>,
+    failed_scopes: Vec<(String, String)>,
 }
 
 impl<'a> AccountView<'a> {
@@ -284,7 +285,30 @@ impl<'a> AccountView<'a> {
             by_id,
             by_arn,
             regions,
+            failed_scopes: Vec::new(),
         }
+    }
+
+    /// Records the (service, region) scopes whose last collection failed, so
+    /// that account checks answer UNKNOWN, not FAIL, for a region they
+    /// could not see (`global` or `*` as region covers every region).
+    #[must_use]
+    pub fn with_failed_scopes(mut self, scopes: Vec<(String, String)>) -> Self {
+        self.failed_scopes = scopes;
+        self
+    }
+
+    /// True when the last collection of `service` failed in some region.
+    pub fn any_scope_failed(&self, service: &str) -> bool {
+        self.failed_scopes.iter().any(|(s, _)| s == service)
+    }
+
+    /// True when the last collection of `service` (`guardduty`) in `region`
+    /// failed, so what is missing there may only be unreadable.
+    pub fn scope_failed(&self, service: &str, region: &str) -> bool {
+        self.failed_scopes
+            .iter()
+            .any(|(s, r)| s == service && (r == region || r == "global" || r == "*"))
     }
 
     /// The account id.

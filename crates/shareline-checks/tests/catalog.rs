@@ -39,6 +39,9 @@ struct Case {
     params: BTreeMap<String, Value>,
     #[serde(default)]
     now: Option<DateTime<Utc>>,
+    /// (service, region) scopes whose last collection failed.
+    #[serde(default)]
+    failed_scopes: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,7 +127,8 @@ fn run_case(catalog: &Catalog, check: &Check, case: Case) -> Result<(), String> 
         if case.resource.is_some() {
             return Err("account checks take `others`, not `resource`".into());
         }
-        let view = AccountView::new(ACCOUNT, others.iter().collect());
+        let view = AccountView::new(ACCOUNT, others.iter().collect())
+            .with_failed_scopes(case.failed_scopes);
         check.evaluate_account(&view, &ctx)
     } else {
         let subject = case
@@ -136,7 +140,7 @@ fn run_case(catalog: &Catalog, check: &Check, case: Case) -> Result<(), String> 
         }
         let mut all: Vec<&Resource> = others.iter().collect();
         all.push(&subject);
-        let view = AccountView::new(ACCOUNT, all);
+        let view = AccountView::new(ACCOUNT, all).with_failed_scopes(case.failed_scopes);
         check.evaluate(&Res::new(&subject), &view, &ctx)
     };
     let got = status(&verdict);

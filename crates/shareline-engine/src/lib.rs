@@ -65,6 +65,9 @@ pub struct Input<'a> {
     pub now: DateTime<Utc>,
     /// What to evaluate.
     pub selection: Selection<'a>,
+    /// Per account, the (service, region) scopes whose last collection
+    /// failed: account checks answer UNKNOWN for what they could not see.
+    pub failed_scopes: &'a HashMap<String, Vec<(String, String)>>,
 }
 
 /// What an evaluation produced.
@@ -145,7 +148,14 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
     let per_account: Vec<Output> = accounts
         .par_iter()
         .map(|(account, items)| {
-            let view = AccountView::new(account, items.iter().map(|i| &i.resource).collect());
+            let view = AccountView::new(account, items.iter().map(|i| &i.resource).collect())
+                .with_failed_scopes(
+                    input
+                        .failed_scopes
+                        .get(*account)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
             let mut out: Output = items
                 .par_iter()
                 .fold(Output::default, |mut out, item| {

@@ -109,6 +109,7 @@ fn run(
         mutes,
         now: now(),
         selection,
+        failed_scopes: &HashMap::new(),
     })
     .unwrap()
     .results

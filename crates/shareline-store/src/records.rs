@@ -514,6 +514,32 @@ impl Store {
         Ok((record, scopes))
     }
 
+    /// The (account, service, region) scopes that failed in each account's
+    /// latest applied collection: what the inventory may be missing.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn failed_scopes(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT c.account_id, s.service, s.region FROM collection_scopes s \
+             JOIN collections c ON c.tenant_id = s.tenant_id AND c.id = s.collection_id \
+             WHERE s.tenant_id = $1 AND s.ok = 0 AND c.id = (SELECT c2.id FROM collections c2 \
+             WHERE c2.tenant_id = $1 AND c2.account_id = c.account_id \
+             AND c2.status IN ('succeeded', 'partial') ORDER BY c2.started_at DESC LIMIT 1)",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
     /// Lists a tenant's resources, current versions only.
     ///
     /// # Errors

@@ -313,6 +313,15 @@ async fn two_tenants_assume_role_partial_failure_and_versions() {
             "{kms:?}"
         );
     }
+    // Evaluation learns which scopes the inventory may be missing: KMS in
+    // both regions of both accounts, nothing else.
+    let mut failed = store.failed_scopes(&acme).await.unwrap();
+    failed.sort();
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert!(
+        failed.iter().all(|(_, service, _)| service == "kms"),
+        "{failed:?}"
+    );
     // Retried: two attempts per failing call.
     assert!(proxy.faulted() >= 2 * 2 * 2, "faulted {}", proxy.faulted());
     let keys_after = store

@@ -44,6 +44,11 @@ pub(crate) fn multi_region_trail_enabled(view: &AccountView<'_>, _ctx: &Ctx<'_>)
     if let Some(stop) = unknown {
         return Err(stop);
     }
+    if view.any_scope_failed("cloudtrail") {
+        return Err(Stop::Unknown(
+            "CloudTrail could not be read in every region at the last collection".to_owned(),
+        ));
+    }
     Ok(if names.is_empty() {
         Outcome::fail(format!(
             "Account {} has no multi-region trail.",

@@ -56,7 +56,13 @@ pub(crate) fn recorder_enabled_all_regions(view: &AccountView<'_>, _ctx: &Ctx<'_
     for region in view.regions() {
         regions.push(region);
         let Some(recorders) = by_region.get(region) else {
-            missing.push(region);
+            if view.scope_failed("config", region) {
+                unknown = Some(Stop::Unknown(format!(
+                    "AWS Config could not be read in {region} at the last collection"
+                )));
+            } else {
+                missing.push(region);
+            }
             continue;
         };
         let mut on = false;

@@ -35,7 +35,13 @@ pub(crate) fn enabled_all_regions(view: &AccountView<'_>, _ctx: &Ctx<'_>) -> Ver
     for region in view.regions() {
         regions.push(region);
         let Some(detectors) = by_region.get(region) else {
-            missing.push(region);
+            if view.scope_failed("guardduty", region) {
+                unknown = Some(Stop::Unknown(format!(
+                    "GuardDuty could not be read in {region} at the last collection"
+                )));
+            } else {
+                missing.push(region);
+            }
             continue;
         };
         let mut on = false;
