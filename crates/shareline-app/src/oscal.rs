@@ -24,7 +24,6 @@ use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use shareline_catalog::AREAS;
 use shareline_engine::responsibility::{Assignment, Party, Scope, Target, classify};
 use shareline_model::TenantId;
 use shareline_store::Store;
@@ -126,7 +125,7 @@ pub async fn export_tenant_ssp(
     }
     let empty = BTreeMap::new();
     let mut requirements = Vec::new();
-    for area in AREAS {
+    for area in &model.area_ids() {
         let mut by_components = Vec::new();
         for (name, c) in &services {
             let s = shareline_engine::responsibility::Subject {
@@ -428,7 +427,7 @@ pub fn parse_crm(
         let Some(area) = control.strip_prefix("ra-") else {
             continue;
         };
-        if !AREAS.contains(&area) {
+        if !aws_model()?.area_ids().contains(&area) {
             return Err(bad(
                 &at,
                 &format!("control `{control}` names no Shareline area"),

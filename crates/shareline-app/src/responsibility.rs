@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shareline_catalog::{AREAS, OwnerClass, ProviderModel, SERVICE_MODELS};
+use shareline_catalog::{OwnerClass, ProviderModel, SERVICE_MODELS};
 use shareline_engine::responsibility::{
     Assignment, Classification, Gap, InUse, Party, Resolution, Resolver, Scope, Subject, Target,
     classify, provider_cell,
@@ -212,7 +212,7 @@ pub fn route(
     let gaps = shareline_engine::responsibility::gaps(
         &resolver,
         &in_use,
-        AREAS,
+        &model.area_ids(),
         &arrangement.contact_parties(),
         &failures,
         now,
@@ -295,11 +295,11 @@ pub struct SetOutcome {
 }
 
 fn validate(new: &NewAssignment, model: &ProviderModel, offering: bool) -> Result<(), AppError> {
-    if !AREAS.contains(&new.area.as_str()) {
+    if !model.area_ids().contains(&new.area.as_str()) {
         return Err(AppError::Invalid(format!(
             "unknown area `{}` (known: {})",
             new.area,
-            AREAS.join(", ")
+            model.area_ids().join(", ")
         )));
     }
     if new.reason.trim().len() < 3 {
@@ -478,7 +478,7 @@ pub async fn show(
             model: (*m).to_owned(),
             variant: None,
         };
-        for area in AREAS {
+        for area in &model.area_ids() {
             let s = Subject {
                 class: &class,
                 account: "",
@@ -496,7 +496,7 @@ pub async fn show(
     }
     let mut service_cells = Vec::new();
     for c in in_use.values() {
-        for area in AREAS {
+        for area in &model.area_ids() {
             let s = Subject {
                 class: c,
                 account: "",

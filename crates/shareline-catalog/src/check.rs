@@ -355,7 +355,11 @@ impl CheckMeta {
             return Err("`areas` must not be empty".into());
         }
         for a in &self.areas {
-            if !AREAS.contains(&a.as_str()) {
+            // A top-level area, or a sub-area `<area>.<name>` that the
+            // provider's responsibility file defines (the build checks that).
+            let (top, sub) = a.split_once('.').unwrap_or((a.as_str(), ""));
+            let sub_ok = sub.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if !AREAS.contains(&top) || !sub_ok {
                 return Err(format!(
                     "`areas`: unknown `{a}` (known: {})",
                     AREAS.join(", ")

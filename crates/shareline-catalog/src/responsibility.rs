@@ -85,12 +85,16 @@ pub struct Variant {
     pub cells: BTreeMap<String, Cell>,
 }
 
-/// One area of responsibility.
+/// One area of responsibility. Top-level areas are [`AREAS`]; a sub-area
+/// (`logging.threat_detection`) splits one so that parties can share it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Area {
-    /// Stable id, one of [`AREAS`].
+    /// Stable id: one of [`AREAS`], or `<parent>.<name>` for a sub-area.
     pub id: String,
+    /// The area it refines, for a sub-area.
+    #[serde(default)]
+    pub parent: Option<String>,
     /// Display title.
     pub title: String,
     /// What it covers.
@@ -133,9 +137,18 @@ impl ProviderModel {
                 return Err(format!("`areas`: area `{a}` is missing"));
             }
         }
-        for a in &areas {
-            if !AREAS.contains(a) {
-                return Err(format!("`areas`: unknown area `{a}`"));
+        for a in &self.areas {
+            match &a.parent {
+                None if !AREAS.contains(&a.id.as_str()) => {
+                    return Err(format!("`areas`: unknown top-level area `{}`", a.id));
+                }
+                Some(p) if !AREAS.contains(&p.as_str()) || !a.id.starts_with(&format!("{p}.")) => {
+                    return Err(format!(
+                        "`areas`: sub-area `{}` must be `<parent>.<name>` under a top-level area",
+                        a.id
+                    ));
+                }
+                _ => {}
             }
         }
         let cell_ok = |at: &str, cells: &BTreeMap<String, Cell>| -> Result<(), String> {
@@ -190,6 +203,35 @@ impl ProviderModel {
             }
         }
         Ok(())
+    }
+
+    /// Every area id, top-level areas first.
+    pub fn area_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = AREAS.to_vec();
+        ids.extend(
+            self.areas
+                .iter()
+                .filter(|a| a.parent.is_some())
+                .map(|a| a.id.as_str()),
+        );
+        ids
+    }
+
+    /// The area and its ancestors, most specific first (`logging.threat_detection`,
+    /// `logging`).
+    pub fn lineage<'a>(&'a self, area: &'a str) -> Vec<&'a str> {
+        let mut out = vec![area];
+        let mut current = area;
+        while let Some(parent) = self
+            .areas
+            .iter()
+            .find(|a| a.id == current)
+            .and_then(|a| a.parent.as_deref())
+        {
+            out.push(parent);
+            current = parent;
+        }
+        out
     }
 
     /// The service that covers a resource type.

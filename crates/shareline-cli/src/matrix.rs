@@ -332,6 +332,24 @@ pub(crate) async fn matrix(store: &Store, cmd: MatrixCmd) -> Result<()> {
                 })
                 .collect();
             table(&header, &rows);
+            let split: Vec<_> = m
+                .cells
+                .iter()
+                .filter(|c| {
+                    c.area.split_once('.').is_some_and(|(parent, _)| {
+                        m.cells
+                            .iter()
+                            .find(|p| p.model == c.model && p.area == parent)
+                            .is_some_and(|p| p.resolution.owner != c.resolution.owner)
+                    })
+                })
+                .collect();
+            if !split.is_empty() {
+                println!("\nsub-areas owned apart from their area:");
+                for c in split {
+                    println!("  {:<16} {:<28} {}", c.model, c.area, cell(&c.resolution));
+                }
+            }
             if !m.service_cells.is_empty() {
                 println!("\nwhere a service in use differs from its model:");
                 for c in &m.service_cells {

@@ -232,33 +232,36 @@ pub fn classify(model: &ProviderModel, resource: &Resource) -> Classification {
 }
 
 /// The provider's cell for an area of a classified resource: the variant's,
-/// else the service's, else the service model's.
+/// else the service's, else the service model's; a sub-area without a cell
+/// of its own takes its parent's.
 pub fn provider_cell(model: &ProviderModel, c: &Classification, area: &str) -> (Cell, Layer) {
     let service = model.services.iter().find(|s| s.id == c.service);
-    if let Some(s) = service {
-        if let Some(v) = c
-            .variant
-            .as_ref()
-            .and_then(|n| s.variants.iter().find(|v| &v.name == n))
-            && let Some(cell) = v.cells.get(area)
-        {
-            return (cell.clone(), Layer::ProviderService);
+    for a in model.lineage(area) {
+        if let Some(s) = service {
+            if let Some(v) = c
+                .variant
+                .as_ref()
+                .and_then(|n| s.variants.iter().find(|v| &v.name == n))
+                && let Some(cell) = v.cells.get(a)
+            {
+                return (cell.clone(), Layer::ProviderService);
+            }
+            if let Some(cell) = s.cells.get(a) {
+                return (cell.clone(), Layer::ProviderService);
+            }
         }
-        if let Some(cell) = s.cells.get(area) {
-            return (cell.clone(), Layer::ProviderService);
+        if let Some(cell) = model.defaults.get(&c.model).and_then(|cells| cells.get(a)) {
+            return (cell.clone(), Layer::ProviderServiceModel);
         }
     }
-    let cell = model
-        .defaults
-        .get(&c.model)
-        .and_then(|cells| cells.get(area))
-        .cloned()
-        .unwrap_or(Cell {
+    (
+        Cell {
             owner: OwnerClass::Customer,
             source: "default".to_owned(),
             note: None,
-        });
-    (cell, Layer::ProviderServiceModel)
+        },
+        Layer::ProviderServiceModel,
+    )
 }
 
 /// What a resolution is asked about.
@@ -392,19 +395,20 @@ impl<'a> Resolver<'a> {
                 matches!(t, Target::ServiceModel { .. } | Target::All)
             }),
         ];
+        // Within a layer, an assignment on the sub-area beats one on its
+        // parent; across layers, the more specific layer wins.
+        let lineage = self.model.lineage(area);
+        let first = |rows: &[&'a Assignment], f: TargetFilter| {
+            lineage
+                .iter()
+                .find_map(|a| Self::in_force(rows, a, s, as_of, known_at, f))
+        };
         let candidates = tenant_layers
             .iter()
-            .map(|(layer, f)| {
-                (
-                    *layer,
-                    Self::in_force(&self.tenant, area, s, as_of, known_at, f),
-                )
-            })
+            .map(|(layer, f)| (*layer, first(&self.tenant, *f)))
             .chain(std::iter::once((
                 Layer::Offering,
-                Self::in_force(&self.offering, area, s, as_of, known_at, |t| {
-                    !matches!(t, Target::Selector { .. })
-                }),
+                first(&self.offering, |t| !matches!(t, Target::Selector { .. })),
             )));
         for (layer, found) in candidates {
             let Some(a) = found else { continue };

@@ -107,6 +107,12 @@ fn classification_follows_attribute_rules() {
     svc.configuration = json!({"launchType": "FARGATE"});
     assert_eq!(classify(model, &svc).model, "caas_serverless");
     assert_eq!(classify(model, &instance(&[])).model, "iaas");
+    let mut eks = Resource::new("1", "us-east-1", "AWS::EKS::Cluster", "k", "arn:k");
+    assert_eq!(classify(model, &eks).model, "caas_nodes");
+    eks.configuration = json!({"computeConfig": {"enabled": true}});
+    assert_eq!(classify(model, &eks).model, "caas_serverless");
+    let fargate = Resource::new("1", "us-east-1", "AWS::EKS::FargateProfile", "p", "arn:p");
+    assert_eq!(classify(model, &fargate).model, "caas_serverless");
 }
 
 #[test]
@@ -424,5 +430,113 @@ fn gaps_are_found() {
             .iter()
             .any(|(k, a)| *k == GapKind::DelegationNotAccepted && a == "host_os"),
         "accepted delegations are fine"
+    );
+}
+
+#[test]
+fn a_sub_area_refines_its_parent() {
+    let model = Catalog::builtin().unwrap().provider_model("aws").unwrap();
+    assert_eq!(
+        model.lineage("logging.threat_detection"),
+        ["logging.threat_detection", "logging"]
+    );
+    let rows = vec![
+        row(
+            "parent",
+            tenant(),
+            "logging",
+            iaas(),
+            Party::Msp,
+            "2026-01-01",
+            None,
+            "2026-01-01",
+        ),
+        row(
+            "child",
+            tenant(),
+            "logging.threat_detection",
+            iaas(),
+            Party::ThirdParty,
+            "2026-01-01",
+            None,
+            "2026-01-01",
+        ),
+    ];
+    let r = Resolver::new(model, &rows, &[]);
+    let i = instance(&[]);
+    assert_eq!(
+        owner(
+            &r,
+            &i,
+            "logging.threat_detection",
+            "2026-06-01",
+            "2026-06-01"
+        )
+        .0,
+        Party::ThirdParty
+    );
+    assert_eq!(
+        owner(&r, &i, "logging.audit_trail", "2026-06-01", "2026-06-01").0,
+        Party::Msp,
+        "inherits the parent's"
+    );
+    assert_eq!(
+        owner(&r, &i, "logging", "2026-06-01", "2026-06-01").0,
+        Party::Msp
+    );
+    // A more specific layer on the parent beats an offering on the sub-area.
+    let offering = vec![row(
+        "o",
+        Scope::Offering("soc".into()),
+        "logging.threat_detection",
+        Target::All,
+        Party::Msp,
+        "2026-01-01",
+        None,
+        "2026-01-01",
+    )];
+    let tenant_parent = vec![row(
+        "t",
+        tenant(),
+        "logging",
+        iaas(),
+        Party::Customer,
+        "2026-01-01",
+        None,
+        "2026-01-01",
+    )];
+    let r = Resolver::new(model, &tenant_parent, &offering);
+    assert_eq!(
+        owner(
+            &r,
+            &i,
+            "logging.threat_detection",
+            "2026-06-01",
+            "2026-06-01"
+        ),
+        (Party::Customer, Layer::TenantServiceModel)
+    );
+    let r = Resolver::new(model, &[], &offering);
+    assert_eq!(
+        owner(
+            &r,
+            &i,
+            "logging.threat_detection",
+            "2026-06-01",
+            "2026-06-01"
+        ),
+        (Party::Msp, Layer::Offering)
+    );
+    // Provider cells of a sub-area come from its parent.
+    assert_eq!(
+        owner(
+            &Resolver::new(model, &[], &[]),
+            &i,
+            "network.edge",
+            "2026-06-01",
+            "2026-06-01"
+        )
+        .0,
+        Party::Customer
     );
 }
