@@ -437,7 +437,13 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
                     );
                 }
                 if let Some(tf) = &meta.remediation.terraform {
-                    println!("\nterraform\n{}", tf.trim_end());
+                    let filled = tf
+                        .trim_end()
+                        .replace("{name}", &r.name)
+                        .replace("{resource_id}", &r.key.resource_id)
+                        .replace("{account_id}", &r.key.account_id)
+                        .replace("{region}", &r.key.region);
+                    println!("\nterraform\n{filled}");
                 }
                 for link in &meta.references {
                     println!("  see {link}");

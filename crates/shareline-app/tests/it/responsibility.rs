@@ -301,7 +301,11 @@ async fn oscal_exports_validate_and_the_crm_round_trips() {
             .unwrap();
         assert_eq!(
             reqs.as_array().unwrap().len(),
-            shareline_catalog::AREAS.len()
+            shareline_app::responsibility::aws_model()
+                .unwrap()
+                .area_ids()
+                .len(),
+            "one requirement per area and sub-area"
         );
         let text = serde_json::to_string(&ssp).unwrap();
         assert!(text.contains("\"inherited\"") && text.contains("\"satisfied\""));
