@@ -160,6 +160,18 @@ pub fn route(
             }
         }
     }
+    // Without resource selectors, ownership depends only on how a resource
+    // is consumed: resolve once per classification, area and date.
+    let selectors = arrangement
+        .tenant
+        .iter()
+        .any(|a| matches!(a.target, Target::Selector { .. }));
+    let classes: HashMap<&shareline_model::ResourceKey, Classification> = resources
+        .iter()
+        .map(|(k, r)| (k, classify(model, r)))
+        .collect();
+    type CacheKey = (String, Option<String>, String, String, i64);
+    let mut cache: HashMap<CacheKey, Resolution> = HashMap::new();
     for r in results.iter_mut() {
         let as_of = first_seen.get(&r.id).copied().unwrap_or(now);
         let offering = arrangement.offering_at(as_of, now).map(str::to_owned);
@@ -167,9 +179,6 @@ pub fn route(
             .entry(offering)
             .or_insert_with(|| arrangement.resolver(model, as_of, now));
         let Some(check) = catalog.check(&r.check_id) else {
-            continue;
-        };
-        let Some(area) = check.meta.areas.first() else {
             continue;
         };
         let pseudo;
@@ -186,12 +195,36 @@ pub fn route(
                 &pseudo
             }
         };
-        let class = classify(model, resource);
-        let res = resolver.resolve(&subject(resource, &class), area, as_of, now);
+        let class = classes
+            .get(&r.key)
+            .cloned()
+            .unwrap_or_else(|| classify(model, resource));
+        let mut resolve = |area: &str| {
+            let key = (
+                class.service.clone(),
+                class.variant.clone(),
+                class.model.clone(),
+                area.to_owned(),
+                as_of.timestamp_millis(),
+            );
+            if !selectors && let Some(hit) = cache.get(&key) {
+                return hit.clone();
+            }
+            let res = resolver.resolve(&subject(resource, &class), area, as_of, now);
+            if !selectors {
+                cache.insert(key, res.clone());
+            }
+            res
+        };
+        let mut areas = check.meta.areas.iter();
+        let Some(area) = areas.next() else {
+            continue;
+        };
+        let res = resolve(area);
         r.owner = Some(res.owner);
         r.copied = res.copied.clone();
-        for extra in check.meta.areas.iter().skip(1) {
-            let other = resolver.resolve(&subject(resource, &class), extra, as_of, now);
+        for extra in areas {
+            let other = resolve(extra);
             if other.owner != res.owner && !r.copied.contains(&other.owner) {
                 r.copied.push(other.owner);
             }
@@ -200,13 +233,33 @@ pub fn route(
             provider_failures.insert((area.clone(), class.service.clone(), class.model.clone()));
         }
     }
-    let in_use: Vec<InUse<'_>> = resources
-        .values()
-        .map(|r| InUse {
+    // Gaps: one representative per way of consuming a service, unless
+    // selectors make single resources differ.
+    let mut in_use: Vec<InUse<'_>> = Vec::new();
+    let mut seen: HashMap<(String, Option<String>, String), usize> = HashMap::new();
+    for (k, r) in resources {
+        let class = classes
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| classify(model, r));
+        let key = (
+            class.service.clone(),
+            class.variant.clone(),
+            class.model.clone(),
+        );
+        if !selectors && let Some(&i) = seen.get(&key) {
+            if let Some(u) = in_use.get_mut(i) {
+                u.count += 1;
+            }
+            continue;
+        }
+        seen.insert(key, in_use.len());
+        in_use.push(InUse {
             resource: r,
-            class: classify(model, r),
-        })
-        .collect();
+            class,
+            count: 1,
+        });
+    }
     let resolver = arrangement.resolver(model, now, now);
     let failures: Vec<_> = provider_failures.into_iter().collect();
     let gaps = shareline_engine::responsibility::gaps(

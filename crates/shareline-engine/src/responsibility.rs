@@ -513,6 +513,9 @@ pub struct InUse<'a> {
     pub resource: &'a Resource,
     /// Its classification.
     pub class: Classification,
+    /// How many resources it stands for (resources consumed the same way
+    /// share one representative).
+    pub count: usize,
 }
 
 /// Finds the gaps of a tenant at `now`. `contacts` lists the parties the
@@ -529,9 +532,10 @@ pub fn gaps(
     let mut found: BTreeMap<(GapKind, String, String, String), Gap> = BTreeMap::new();
     let mut add = |g: Gap| {
         let key = (g.kind, g.area.clone(), g.service.clone(), g.model.clone());
+        let n = g.resources;
         found
             .entry(key)
-            .and_modify(|e| e.resources += 1)
+            .and_modify(|e| e.resources += n)
             .or_insert(g);
     };
     for u in in_use {
@@ -560,7 +564,7 @@ pub fn gaps(
                 owner: res.owner,
                 assignment: res.assignment.clone(),
                 detail,
-                resources: 1,
+                resources: u.count,
             };
             for c in &res.conflicts {
                 add(Gap {

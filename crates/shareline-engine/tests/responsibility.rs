@@ -402,6 +402,7 @@ fn gaps_are_found() {
     let in_use = [InUse {
         resource: &i,
         class: classify(model, &i),
+        count: 1,
     }];
     let found = gaps(
         &r,
