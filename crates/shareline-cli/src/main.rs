@@ -374,6 +374,18 @@ fn tenant_id(s: &str) -> Result<TenantId> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // `shareline findings list | head` closes stdout early: end quietly
+    // instead of panicking in println!.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));

@@ -62,7 +62,17 @@ async fn three_tenants_three_arrangements() {
     assert_eq!(cell(&acme, "iaas", "host_os"), Party::Msp);
     assert_eq!(cell(&globex, "iaas", "host_os"), Party::Customer);
     assert_eq!(cell(&initech, "iaas", "backup"), Party::Nobody);
-    assert_eq!(cell(&globex, "saas", "logging"), Party::ThirdParty);
+    // Globex split logging: its external SOC watches threats, it keeps the
+    // audit trail itself.
+    assert_eq!(
+        cell(&globex, "saas", "logging.threat_detection"),
+        Party::ThirdParty
+    );
+    assert_eq!(
+        cell(&globex, "saas", "logging.audit_trail"),
+        Party::Customer
+    );
+    assert_eq!(cell(&globex, "saas", "logging"), Party::Customer);
     for m in [&acme, &globex, &initech] {
         assert_eq!(cell(m, "iaas", "physical"), Party::Provider);
     }
