@@ -162,3 +162,225 @@ fn catalog_findings_compliance_and_mutes_from_the_command_line() {
             .any(|f| f["status"] == "MUTED")
     );
 }
+
+#[test]
+fn the_responsibility_line_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let (ok, _, err) = shareline(&db, &["demo", "load"]);
+    assert!(ok, "{err}");
+
+    let (ok, out, _) = shareline(
+        &db,
+        &[
+            "matrix",
+            "show",
+            "--tenant",
+            "acme",
+            "--as-of",
+            "2026-02-01",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(ok);
+    let m: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let owner = |m: &serde_json::Value, model: &str, area: &str| {
+        m["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["model"] == model && c["area"] == area)
+            .unwrap()["resolution"]["owner"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(owner(&m, "iaas", "backup"), "msp");
+
+    // A new offering, a tenant moving to it, an assignment, a contact.
+    let (ok, _, err) = shareline(
+        &db,
+        &[
+            "offering",
+            "add",
+            "soc-only",
+            "--name",
+            "SOC only",
+            "--assign",
+            "logging.threat_detection:*=msp",
+            "--from",
+            "2026-01-01",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = shareline(
+        &db,
+        &[
+            "tenant",
+            "set",
+            "globex",
+            "--offering",
+            "soc-only",
+            "--from",
+            "2026-01-01",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = shareline(
+        &db,
+        &[
+            "matrix",
+            "set",
+            "--tenant",
+            "globex",
+            "--area",
+            "backup",
+            "--service",
+            "aws:rds",
+            "--party",
+            "msp",
+            "--from",
+            "2026-01-01",
+            "--reason",
+            "SOW-31 database backups",
+        ],
+    );
+    assert!(ok, "{err}");
+    let id = out
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_owned();
+    let (ok, _, err) = shareline(
+        &db,
+        &[
+            "matrix",
+            "set",
+            "--tenant",
+            "globex",
+            "--area",
+            "physical",
+            "--service-model",
+            "iaas",
+            "--party",
+            "msp",
+            "--reason",
+            "not possible",
+        ],
+    );
+    assert!(ok && err.contains("conflict"), "{err}");
+    let (ok, out, _) = shareline(&db, &["gaps", "--tenant", "globex", "--format", "json"]);
+    assert!(ok);
+    let gaps: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let kinds: Vec<&str> = gaps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["check_id"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"shareline_gap_conflict"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"shareline_gap_delegation_not_accepted"),
+        "{kinds:?}"
+    );
+    let (ok, _, err) = shareline(&db, &["matrix", "accept", "--tenant", "globex", &id]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = shareline(
+        &db,
+        &[
+            "tenant",
+            "contact",
+            "--tenant",
+            "globex",
+            "--party",
+            "msp",
+            "--name",
+            "Desk",
+            "--email",
+            "desk@msp.example",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = shareline(&db, &["gaps", "--tenant", "globex", "--format", "json"]);
+    assert!(ok);
+    let after: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rds_pending = after.as_array().unwrap().iter().any(|g| {
+        g["check_id"] == "shareline_gap_delegation_not_accepted"
+            && g["name"].as_str().unwrap_or("").contains("backup")
+    });
+    assert!(!rds_pending, "accepted delegations are no gap");
+    assert!(
+        !after
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["check_id"] == "shareline_gap_no_contact")
+    );
+
+    let (ok, out, _) = shareline(
+        &db,
+        &[
+            "matrix", "history", "--tenant", "globex", "--format", "json",
+        ],
+    );
+    assert!(ok);
+    let history: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(history.as_array().unwrap().len() >= 5);
+    let (ok, out, _) = shareline(
+        &db,
+        &[
+            "findings", "list", "--tenant", "globex", "--owner", "msp", "--format", "json",
+        ],
+    );
+    assert!(ok);
+    let owned: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        owned
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["owner"] == "msp")
+    );
+
+    // OSCAL out and back in.
+    let (ok, out, err) = shareline(
+        &db,
+        &[
+            "matrix", "export", "--tenant", "globex", "--format", "oscal",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("system-security-plan"));
+    let (ok, out, err) = shareline(
+        &db,
+        &[
+            "matrix",
+            "export",
+            "--offering",
+            "soc-only",
+            "--format",
+            "oscal-crm",
+        ],
+    );
+    assert!(ok, "{err}");
+    let crm = dir.path().join("crm.json");
+    std::fs::write(&crm, out).unwrap();
+    let (ok, _, err) = shareline(&db, &["offering", "add", "copy", "--name", "Copy"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = shareline(
+        &db,
+        &[
+            "matrix",
+            "import",
+            "--offering",
+            "copy",
+            crm.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("imported 1 assignment"), "{out}");
+    let (ok, out, _) = shareline(&db, &["offering", "list", "--format", "json"]);
+    assert!(ok && out.contains("\"copy\""));
+}
