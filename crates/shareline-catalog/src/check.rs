@@ -334,6 +334,19 @@ impl CheckMeta {
         len("description", &self.description, 20, 2000)?;
         len("risk", &self.risk, 20, 2000)?;
         len("remediation.text", &self.remediation.text, 10, 2000)?;
+        // Every check says how to fix it from the command line and as code.
+        len(
+            "remediation.cli",
+            self.remediation.cli.as_deref().unwrap_or(""),
+            10,
+            2000,
+        )?;
+        len(
+            "remediation.terraform",
+            self.remediation.terraform.as_deref().unwrap_or(""),
+            10,
+            6000,
+        )?;
         if !self.resource.starts_with("AWS::") || self.resource.split("::").count() != 3 {
             return Err(format!(
                 "`resource` must be an AWS Config type like AWS::S3::Bucket, is `{}`",
@@ -437,6 +450,8 @@ description = "Looks at the bucket's versioning status."
 risk = "Overwritten or deleted objects cannot be recovered."
 [remediation]
 text = "Turn versioning on for the bucket."
+cli = "aws s3api put-bucket-versioning --bucket {name} --versioning-configuration Status=Enabled"
+terraform = "resource \"aws_s3_bucket_versioning\" \"b\" {}"
 [rule]
 assert = { path = "supplementary.BucketVersioningConfiguration.status", eq = "Enabled" }
 pass = "versioning is on"
@@ -463,5 +478,8 @@ fail = "versioning is {supplementary.BucketVersioningConfiguration.status}"
         assert!(err.to_string().contains("exactly one operator"), "{err}");
         let bad = GOOD.replace("title =", "titel = \"x\"\ntitle =");
         assert!(CheckMeta::parse("x.toml", &bad).is_err());
+        let bad = GOOD.replace("terraform =", "# terraform =");
+        let err = CheckMeta::parse("x.toml", &bad).unwrap_err();
+        assert!(err.to_string().contains("remediation.terraform"), "{err}");
     }
 }
