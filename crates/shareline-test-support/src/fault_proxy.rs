@@ -21,6 +21,9 @@ pub struct Fault {
     pub body: String,
     /// The content type of the body.
     pub content_type: String,
+    /// Only this operation (`ListAliases`, from `X-Amz-Target` or `Action=`),
+    /// when set.
+    pub operation: Option<String>,
     /// Hold matching requests (no answer) until [`FaultProxy::release`],
     /// then forward them: a slow service, to cancel a scan in flight.
     pub hold: bool,
@@ -37,6 +40,7 @@ impl Fault {
             body: r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_owned(),
             content_type: "application/x-amz-json-1.1".to_owned(),
             hold: false,
+            operation: None,
         }
     }
 
@@ -49,7 +53,29 @@ impl Fault {
             body: String::new(),
             content_type: String::new(),
             hold: true,
+            operation: None,
         }
+    }
+
+    /// A JSON-protocol access denied (`AccessDeniedException`), which the SDK
+    /// does not retry.
+    pub fn json_access_denied(service: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            region: None,
+            status: 400,
+            body: r#"{"__type":"AccessDeniedException","message":"not authorized"}"#.to_owned(),
+            content_type: "application/x-amz-json-1.1".to_owned(),
+            hold: false,
+            operation: None,
+        }
+    }
+
+    /// Narrows the fault to one operation.
+    #[must_use]
+    pub fn only(mut self, operation: &str) -> Self {
+        self.operation = Some(operation.to_owned());
+        self
     }
 
     /// A plain 503 Service Unavailable.
@@ -62,6 +88,7 @@ impl Fault {
                 .to_owned(),
             content_type: "text/xml".to_owned(),
             hold: false,
+            operation: None,
         }
     }
 
@@ -74,6 +101,7 @@ impl Fault {
             body: "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>x</RequestID></Response>".to_owned(),
             content_type: "text/xml".to_owned(),
             hold: false,
+            operation: None,
         }
     }
 }
@@ -262,12 +290,26 @@ fn handle(
                 });
             }
         }
+        let operation = header("x-amz-target")
+            .and_then(|t| t.rsplit('.').next().map(str::to_owned))
+            .or_else(|| {
+                std::str::from_utf8(&body).ok().and_then(|b| {
+                    b.split('&')
+                        .find_map(|kv| kv.strip_prefix("Action=").map(str::to_owned))
+                })
+            });
         let fault = scope.and_then(|(region, service)| {
             faults
                 .lock()
                 .ok()?
                 .iter()
-                .find(|f| f.service == service && f.region.as_ref().is_none_or(|r| *r == region))
+                .find(|f| {
+                    f.service == service
+                        && f.region.as_ref().is_none_or(|r| *r == region)
+                        && f.operation
+                            .as_ref()
+                            .is_none_or(|o| Some(o) == operation.as_ref())
+                })
                 .cloned()
         });
         if let Some(f) = fault.as_ref().filter(|f| f.hold) {

@@ -55,7 +55,10 @@ async fn collect(ctx: &Ctx) -> Result<Collected, CollectError> {
 
     let results: Vec<Collected> = futures::stream::iter(keys)
         .map(|(id, arn)| {
-            let names = aliases.get(&id).cloned().unwrap_or_default();
+            let names = match &aliases {
+                Ok(by_key) => Ok(by_key.get(&id).cloned().unwrap_or_default()),
+                Err(marker) => Err(marker.clone()),
+            };
             key(ctx, &client, id, arn, names)
         })
         .buffer_unordered(KEY_CONCURRENCY)
@@ -68,12 +71,12 @@ async fn collect(ctx: &Ctx) -> Result<Collected, CollectError> {
     Ok(out)
 }
 
-/// Reads every alias, grouped by the key it points at. A failure leaves the
-/// keys without alias names and is recorded as a gap.
+/// Reads every alias, grouped by the key it points at. A failure is recorded
+/// as a gap and gives the unavailable marker every key's `aliases` carries.
 async fn aliases(
     client: &aws_sdk_kms::Client,
     out: &mut Collected,
-) -> BTreeMap<String, BTreeSet<String>> {
+) -> Result<BTreeMap<String, BTreeSet<String>>, Value> {
     let mut by_key: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut items = client.list_aliases().into_paginator().items().send();
     while let Some(item) = items.next().await {
@@ -87,12 +90,18 @@ async fn aliases(
                 }
             }
             Err(e) => {
-                out.gaps.push(CollectError::from_sdk("kms:ListAliases", &e));
-                break;
+                let err = CollectError::from_sdk("kms:ListAliases", &e);
+                let marker = shareline_model::attr::unavailable(
+                    "kms:ListAliases",
+                    err.code.as_deref(),
+                    &err.message,
+                );
+                out.gaps.push(err);
+                return Err(marker);
             }
         }
     }
-    by_key
+    Ok(by_key)
 }
 
 /// Reads one key; failing extra calls become unavailable markers.
@@ -101,7 +110,7 @@ async fn key(
     client: &aws_sdk_kms::Client,
     id: String,
     listed_arn: Option<String>,
-    aliases: BTreeSet<String>,
+    aliases: Result<BTreeSet<String>, Value>,
 ) -> Collected {
     let mut out = Collected::default();
     let arn = listed_arn.unwrap_or_else(|| {
@@ -113,10 +122,14 @@ async fn key(
         )
     });
     let mut r = Resource::new(&ctx.account_id, &ctx.region, "AWS::KMS::Key", &id, &arn);
-    if let Some(first) = aliases.iter().next() {
+    if let Some(first) = aliases.as_ref().ok().and_then(|a| a.iter().next()) {
         r.name.clone_from(first);
     }
-    let alias_list: Vec<&String> = aliases.iter().collect();
+    // The names, or the marker saying they could not be listed.
+    let alias_list: Value = match &aliases {
+        Ok(names) => json!(names.iter().collect::<Vec<_>>()),
+        Err(marker) => marker.clone(),
+    };
 
     let described = client.describe_key().key_id(&id).send().await;
     // Customer-managed symmetric keys are the only ones whose rotation and

@@ -109,3 +109,39 @@ async fn keys_with_rotation_policy_aliases_and_tags_are_read() {
         Attr::Absent
     );
 }
+
+#[tokio::test]
+async fn a_failed_alias_listing_marks_aliases_unavailable_not_empty() {
+    use shareline_test_support::fault_proxy::{Fault, FaultProxy};
+    let moto = shareline_test_support::moto::Moto::start();
+    let proxy = FaultProxy::start(moto.port());
+    let conf = crate::sdk_config(&proxy.endpoint(), "eu-west-1").await;
+    let kms = aws_sdk_kms::Client::new(&conf);
+    let key = kms
+        .create_key()
+        .key_usage(KeyUsageType::EncryptDecrypt)
+        .send()
+        .await
+        .unwrap();
+    let id = key.key_metadata().unwrap().key_id().to_owned();
+    kms.create_alias()
+        .alias_name("alias/app")
+        .target_key_id(&id)
+        .send()
+        .await
+        .unwrap();
+
+    proxy.set_faults(vec![Fault::json_access_denied("kms").only("ListAliases")]);
+    let got = collect(&conf, "kms", "eu-west-1").await;
+    assert!(
+        got.gaps.iter().any(|g| g.operation == "kms:ListAliases"),
+        "{:?}",
+        got.gaps
+    );
+    let keys = of_type(&got, "AWS::KMS::Key");
+    let k = keys.iter().find(|k| k.resource_id == id).unwrap();
+    // The key itself is read; only its aliases are unknown, not "none".
+    assert_eq!(k.configuration["keyState"], "Enabled");
+    assert!(Attr::of(k.configuration.get("aliases")).is_unavailable());
+    assert!(proxy.faulted() >= 1);
+}
