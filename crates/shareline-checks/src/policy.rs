@@ -147,6 +147,49 @@ pub fn no_public_statement(
     }
 }
 
+/// The accounts other than `own` and `trusted` that Allow statements name
+/// as principals, sorted and without duplicates.
+pub fn foreign_principals(statements: &[Statement], own: &str, trusted: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = statements
+        .iter()
+        .filter(|s| s.allow)
+        .flat_map(Statement::principal_accounts)
+        .filter(|a| a != own && !trusted.contains(&a.as_str()))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The shared verdict of "this resource policy grants nothing to accounts
+/// outside the owner and `trusted`".
+pub fn no_foreign_account(
+    res: &crate::Res<'_>,
+    field: &str,
+    kind: &str,
+    doc: Option<Value>,
+    trusted: &[&str],
+) -> crate::Outcome {
+    use crate::Outcome;
+    let Some(doc) = doc else {
+        return Outcome::pass(format!("{kind} `{}` has no resource policy.", res.name()));
+    };
+    let foreign = foreign_principals(&statements(&doc), res.account_id(), trusted);
+    if foreign.is_empty() {
+        Outcome::pass(format!(
+            "{kind} `{}` policy grants nothing to other accounts.",
+            res.name()
+        ))
+    } else {
+        Outcome::fail(format!(
+            "{kind} `{}` policy grants access to account(s) {}.",
+            res.name(),
+            foreign.join(", ")
+        ))
+        .at(field, doc)
+    }
+}
+
 impl Statement {
     /// The actions it grants, for messages (`NotAction` spelled out).
     pub fn actions_text(&self) -> String {

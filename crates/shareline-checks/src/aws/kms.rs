@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::aws::s3::foreign_principals;
 use crate::policy::{self, Statement};
 #[allow(
     unused_imports,
@@ -295,27 +294,10 @@ pub(crate) fn key_policy_not_public(res: &Res<'_>, _ctx: &Ctx<'_>) -> Verdict {
 /// `trusted_account_ids` use or manage the key.
 pub(crate) fn key_policy_no_cross_account_access(res: &Res<'_>, ctx: &Ctx<'_>) -> Verdict {
     let trusted = ctx.list("trusted_account_ids")?;
-    let Some(doc) = res.json_text(POLICY)? else {
-        return Ok(Outcome::pass(format!(
-            "Key `{}` has no key policy statements.",
-            res.name()
-        )));
-    };
-    let statements = policy::statements(&doc);
-    let foreign = foreign_principals(&statements, res.account_id(), &trusted);
-    Ok(if foreign.is_empty() {
-        Outcome::pass(format!(
-            "Key `{}` policy grants nothing to other accounts.",
-            res.name()
-        ))
-    } else {
-        Outcome::fail(format!(
-            "Key `{}` policy grants access to account(s) {}.",
-            res.name(),
-            foreign.join(", ")
-        ))
-        .at(POLICY, doc)
-    })
+    let doc = res.json_text(POLICY)?;
+    Ok(policy::no_foreign_account(
+        res, POLICY, "Key", doc, &trusted,
+    ))
 }
 
 const ADMIN_ACTIONS: [&str; 2] = ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"];

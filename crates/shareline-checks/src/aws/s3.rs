@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::aws::kms::{find_key, key_manager, key_state, reference_account};
-use crate::policy::{self, Statement};
+use crate::policy;
 #[allow(
     unused_imports,
     reason = "shared imports for predicates added over time"
@@ -67,25 +67,6 @@ pub(crate) fn bucket_public_access_blocked(
             bucket.opt().ok().flatten().cloned().unwrap_or_default(),
         )
     })
-}
-
-/// The accounts (other than `own` and `trusted`) that Allow statements name
-/// as principals, sorted and without repeats. Shared with the KMS and
-/// Secrets Manager predicates.
-pub(crate) fn foreign_principals(
-    statements: &[Statement],
-    own: &str,
-    trusted: &[&str],
-) -> Vec<String> {
-    let mut out: Vec<String> = statements
-        .iter()
-        .filter(|s| s.allow)
-        .flat_map(Statement::principal_accounts)
-        .filter(|a| a != own && !trusted.contains(&a.as_str()))
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 const ACL: &str = "supplementary.AccessControlList";
@@ -322,27 +303,10 @@ pub(crate) fn bucket_policy_no_public_write(res: &Res<'_>, _ctx: &Ctx<'_>) -> Ve
 /// `trusted_account_ids`.
 pub(crate) fn bucket_policy_no_cross_account_access(res: &Res<'_>, ctx: &Ctx<'_>) -> Verdict {
     let trusted = ctx.list("trusted_account_ids")?;
-    let Some(doc) = res.json_text(POLICY)? else {
-        return Ok(Outcome::pass(format!(
-            "Bucket `{}` has no bucket policy.",
-            res.name()
-        )));
-    };
-    let statements = policy::statements(&doc);
-    let foreign = foreign_principals(&statements, res.account_id(), &trusted);
-    Ok(if foreign.is_empty() {
-        Outcome::pass(format!(
-            "Bucket `{}` policy grants nothing to other accounts.",
-            res.name()
-        ))
-    } else {
-        Outcome::fail(format!(
-            "Bucket `{}` policy grants access to account(s) {}.",
-            res.name(),
-            foreign.join(", ")
-        ))
-        .at(POLICY, doc)
-    })
+    let doc = res.json_text(POLICY)?;
+    Ok(policy::no_foreign_account(
+        res, POLICY, "Bucket", doc, &trusted,
+    ))
 }
 
 /// FAIL when an Allow statement grants every S3 action (`s3:*`, `*`, or a

@@ -4,7 +4,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use crate::aws::kms::{find_key, key_manager, key_state, reference_account};
-use crate::aws::s3::foreign_principals;
 use crate::aws::{days_since, parse_time};
 use crate::policy;
 #[allow(
@@ -309,25 +308,8 @@ pub(crate) fn secret_resource_policy_no_cross_account_access(
     ctx: &Ctx<'_>,
 ) -> Verdict {
     let trusted = ctx.list("trusted_account_ids")?;
-    let Some(doc) = res.json_text(POLICY)? else {
-        return Ok(Outcome::pass(format!(
-            "Secret `{}` has no resource policy.",
-            res.name()
-        )));
-    };
-    let statements = policy::statements(&doc);
-    let foreign = foreign_principals(&statements, res.account_id(), &trusted);
-    Ok(if foreign.is_empty() {
-        Outcome::pass(format!(
-            "Secret `{}` policy grants nothing to other accounts.",
-            res.name()
-        ))
-    } else {
-        Outcome::fail(format!(
-            "Secret `{}` policy grants access to account(s) {}.",
-            res.name(),
-            foreign.join(", ")
-        ))
-        .at(POLICY, doc)
-    })
+    let doc = res.json_text(POLICY)?;
+    Ok(policy::no_foreign_account(
+        res, POLICY, "Secret", doc, &trusted,
+    ))
 }
