@@ -249,12 +249,8 @@ pub async fn add_mute(store: &Store, tenant: &TenantId, new: NewMute) -> Result<
         expires_at,
         source: "cli".to_owned(),
     };
-    Compiled::new(mute.clone()).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let catalog = catalog()?;
-    let names_a_check = catalog
-        .checks
-        .iter()
-        .any(|c| glob_names(&mute.scope.checks, c.id));
+    let compiled = Compiled::new(mute.clone()).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let names_a_check = catalog()?.checks.iter().any(|c| compiled.names_check(c.id));
     if !names_a_check {
         return Err(AppError::Invalid(format!(
             "`{}` matches no check (see `shareline checks list`)",
@@ -263,36 +259,6 @@ pub async fn add_mute(store: &Store, tenant: &TenantId, new: NewMute) -> Result<
     }
     store.add_mutes(tenant, std::slice::from_ref(&mute)).await?;
     Ok(mute)
-}
-
-fn glob_names(patterns: &[String], id: &str) -> bool {
-    patterns.iter().any(|p| {
-        Compiled::new(Mute {
-            id: String::new(),
-            scope: Scope {
-                checks: vec![p.clone()],
-                ..Scope::default()
-            },
-            except: Scope::default(),
-            syntax: Syntax::Glob,
-            reason: String::new(),
-            author: String::new(),
-            created_at: Utc::now(),
-            expires_at: Utc::now(),
-            source: String::new(),
-        })
-        .is_ok_and(|m| {
-            m.covers(&shareline_engine::mutes::Subject {
-                check_id: id,
-                account_id: "",
-                region: "",
-                resource_id: "",
-                arn: "",
-                name: "",
-                tags: &Default::default(),
-            })
-        })
-    })
 }
 
 /// A mute as listed: expired ones say so.

@@ -159,21 +159,7 @@ pub fn parse(
                 ))
             })?;
             if check != "*" {
-                let hits = catalog.checks.iter().any(|k| {
-                    compiled.covers(&shareline_engine::mutes::Subject {
-                        check_id: k.id,
-                        account_id: if account == "*" {
-                            "000000000000"
-                        } else {
-                            &account
-                        },
-                        region: "",
-                        resource_id: "",
-                        arn: "",
-                        name: "",
-                        tags: &BTreeMap::new(),
-                    }) || regex_hits(&check, k.id)
-                });
+                let hits = catalog.checks.iter().any(|k| compiled.names_check(k.id));
                 if !hits {
                     unmatched.push(check.clone());
                 }
@@ -185,10 +171,6 @@ pub fn parse(
         mutes,
         unmatched_checks: unmatched,
     })
-}
-
-fn regex_hits(pattern: &str, id: &str) -> bool {
-    regex::Regex::new(pattern).is_ok_and(|re| re.is_match(id))
 }
 
 /// Imports a mutelist file into the tenant's mutes.

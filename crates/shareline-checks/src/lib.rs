@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use shareline_catalog::{CheckMeta, Framework, PredicateKind, ProviderModel};
+use shareline_catalog::{CheckMeta, Framework, ProviderModel};
 
 pub use outcome::{Evidence, Outcome, Stop, Verdict};
 pub use view::{AccountView, Known, Res};
@@ -355,9 +355,4 @@ impl Catalog {
         }
         Ok(out)
     }
-}
-
-/// Predicates declared by kind, for tests and documentation.
-pub fn predicate_kind(check: &Check) -> Option<PredicateKind> {
-    check.meta.rule.predicate
 }

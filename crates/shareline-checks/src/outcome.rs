@@ -55,15 +55,6 @@ impl Outcome {
         }
         self
     }
-
-    /// PASS when `ok`, else FAIL, with the matching message.
-    pub fn check(ok: bool, pass: impl Into<String>, fail: impl Into<String>) -> Self {
-        if ok {
-            Self::pass(pass)
-        } else {
-            Self::fail(fail)
-        }
-    }
 }
 
 /// A check that could not decide: the data it needs was unreadable

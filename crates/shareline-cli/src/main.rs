@@ -1,5 +1,6 @@
 //! `shareline`: the command line of the Shareline posture platform.
 
+mod args;
 mod bench;
 mod matrix;
 mod output;
@@ -20,6 +21,7 @@ use shareline_collect_aws::{ServiceDef, Tuning, service};
 use shareline_model::TenantId;
 use shareline_store::{ResourceFilter, Store};
 
+use crate::args::tenant_id;
 use crate::output::{Format, json, table, when};
 
 /// Shareline: cloud security posture for MSPs.
@@ -366,10 +368,6 @@ enum DemoCmd {
 enum KeyCmd {
     /// Print a new random master key (for SHARELINE_MASTER_KEY).
     Generate,
-}
-
-fn tenant_id(s: &str) -> Result<TenantId> {
-    Ok(TenantId::parse(s)?)
 }
 
 #[tokio::main]

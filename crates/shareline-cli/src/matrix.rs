@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use clap::{Subcommand, ValueEnum};
 use shareline_app::responsibility::{self as resp, NewAssignment};
 use shareline_engine::responsibility::{Party, Scope, Target};
-use shareline_model::TenantId;
 use shareline_store::{Contact, Store};
 
+use crate::args::{author, parse_time, tenant_id};
 use crate::output::{json, table, when};
 use crate::posture::ReportFormat;
 
@@ -185,24 +185,6 @@ pub(crate) enum OfferingCmd {
     },
 }
 
-fn tenant(s: &str) -> Result<TenantId> {
-    Ok(TenantId::parse(s)?)
-}
-
-fn author(a: Option<String>) -> String {
-    a.or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
-    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Ok(d.with_timezone(&Utc));
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .with_context(|| format!("`{s}` is not a date (YYYY-MM-DD or RFC 3339)"))?;
-    Ok(d.and_hms_opt(0, 0, 0).context("bad date")?.and_utc())
-}
-
 fn party(s: &str) -> Result<Party> {
     Party::parse(s)
         .map_err(|p| anyhow::anyhow!("unknown party `{p}` (msp, customer, third_party, nobody)"))
@@ -285,7 +267,7 @@ pub(crate) async fn matrix(store: &Store, cmd: MatrixCmd) -> Result<()> {
                 .map(parse_time)
                 .transpose()?
                 .unwrap_or(now);
-            let m = resp::show(store, &tenant(&t)?, as_of, known_at).await?;
+            let m = resp::show(store, &tenant_id(&t)?, as_of, known_at).await?;
             if format != ReportFormat::Table {
                 return json(&m);
             }
@@ -364,7 +346,7 @@ pub(crate) async fn matrix(store: &Store, cmd: MatrixCmd) -> Result<()> {
             println!("\n* = set by the tenant or its offering; +x = x is kept informed");
         }
         MatrixCmd::Set { tenant: t, args } => {
-            let t = tenant(&t)?;
+            let t = tenant_id(&t)?;
             let out = resp::set(
                 store,
                 Scope::Tenant(t.to_string()),
@@ -379,12 +361,12 @@ pub(crate) async fn matrix(store: &Store, cmd: MatrixCmd) -> Result<()> {
             author: who,
         } => {
             store
-                .accept_assignment(&tenant(&t)?, &id, Utc::now(), &author(who))
+                .accept_assignment(&tenant_id(&t)?, &id, Utc::now(), &author(who))
                 .await?;
             println!("accepted {id}");
         }
         MatrixCmd::History { tenant: t, format } => {
-            let h = resp::history(store, &tenant(&t)?).await?;
+            let h = resp::history(store, &tenant_id(&t)?).await?;
             if format != ReportFormat::Table {
                 return json(&h);
             }
@@ -426,10 +408,11 @@ pub(crate) async fn matrix(store: &Store, cmd: MatrixCmd) -> Result<()> {
         } => {
             let doc = match (t, offering, format) {
                 (Some(t), None, ExportFormat::Oscal) => {
-                    shareline_app::oscal::export_tenant_ssp(store, &tenant(&t)?, Utc::now()).await?
+                    shareline_app::oscal::export_tenant_ssp(store, &tenant_id(&t)?, Utc::now())
+                        .await?
                 }
                 (Some(t), None, ExportFormat::Json) => serde_json::to_value(
-                    resp::show(store, &tenant(&t)?, Utc::now(), Utc::now()).await?,
+                    resp::show(store, &tenant_id(&t)?, Utc::now(), Utc::now()).await?,
                 )?,
                 (None, Some(o), ExportFormat::OscalCrm | ExportFormat::Oscal) => {
                     shareline_app::oscal::export_offering_crm(store, &o).await?
@@ -545,7 +528,7 @@ pub(crate) async fn offering(store: &Store, cmd: OfferingCmd) -> Result<()> {
 }
 
 pub(crate) async fn gaps(store: &Store, t: &str, format: ReportFormat) -> Result<()> {
-    let list = resp::gaps(store, &tenant(t)?).await?;
+    let list = resp::gaps(store, &tenant_id(t)?).await?;
     if format != ReportFormat::Table {
         return json(&list);
     }
@@ -581,7 +564,7 @@ pub(crate) async fn set_tenant_offering(
     from: Option<&str>,
     who: Option<String>,
 ) -> Result<()> {
-    let t = tenant(t)?;
+    let t = tenant_id(t)?;
     let from = from.map(parse_time).transpose()?.unwrap_or_else(Utc::now);
     let o = (offering != "none").then_some(offering);
     store.choose_offering(&t, o, from, &author(who)).await?;
@@ -607,7 +590,7 @@ pub(crate) async fn add_contact(
         name: name.to_owned(),
         email: email.to_owned(),
     };
-    store.add_contact(&tenant(t)?, &c).await?;
+    store.add_contact(&tenant_id(t)?, &c).await?;
     println!("added {} contact {} <{}>", c.party, c.name, c.email);
     Ok(())
 }

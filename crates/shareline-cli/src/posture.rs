@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Subcommand, ValueEnum};
 use shareline_app::evaluate::{EvaluateOptions, EvaluationSummary, catalog, evaluate_tenant};
 use shareline_app::findings::{NewMute, add_mute, compliance, list, list_mutes, show};
@@ -16,6 +15,7 @@ use shareline_engine::responsibility::Party;
 use shareline_model::TenantId;
 use shareline_store::{FindingFilter, Store};
 
+use crate::args::{author, parse_time, tenant_id};
 use crate::output::{json, table, when};
 
 /// Output formats of finding listings.
@@ -200,28 +200,10 @@ pub(crate) enum MuteCmd {
     },
 }
 
-fn tenant(s: &str) -> Result<TenantId> {
-    Ok(TenantId::parse(s)?)
-}
-
-fn author(a: Option<String>) -> String {
-    a.or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-fn parse_date(s: &str) -> Result<DateTime<Utc>> {
-    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Ok(d.with_timezone(&Utc));
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .with_context(|| format!("`{s}` is not a date (YYYY-MM-DD or RFC 3339)"))?;
-    Ok(d.and_hms_opt(0, 0, 0).context("bad date")?.and_utc())
-}
-
 async fn tenants(store: &Store, only: Option<&str>) -> Result<Vec<TenantId>> {
     Ok(match only {
         Some(t) => {
-            let id = tenant(t)?;
+            let id = tenant_id(t)?;
             if store.get_tenant(&id).await?.is_none() {
                 bail!("tenant `{id}` not found");
             }
@@ -327,7 +309,7 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
             limit,
             format,
         } => {
-            let t = tenant(&t)?;
+            let t = tenant_id(&t)?;
             let filter = FindingFilter {
                 statuses: parse_list(&status, Status::parse, "status")?,
                 severities: parse_list(&severity, Severity::parse, "severity")?,
@@ -384,7 +366,7 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
             id,
             format,
         } => {
-            let detail = show(store, &tenant(&t)?, &id).await?;
+            let detail = show(store, &tenant_id(&t)?, &id).await?;
             if format != ReportFormat::Table {
                 return json(&detail);
             }
@@ -611,7 +593,7 @@ pub(crate) async fn checks(db: &str, cmd: ChecksCmd) -> Result<()> {
             value,
         } => {
             let store = crate::open(db).await?;
-            let t = tenant(&t)?;
+            let t = tenant_id(&t)?;
             let c = catalog
                 .check(&check)
                 .with_context(|| format!("unknown check `{check}`"))?;
@@ -634,7 +616,7 @@ pub(crate) async fn checks(db: &str, cmd: ChecksCmd) -> Result<()> {
             let c = catalog
                 .check(&check)
                 .with_context(|| format!("unknown check `{check}`"))?;
-            store.set_check_params(&tenant(&t)?, c.id, None).await?;
+            store.set_check_params(&tenant_id(&t)?, c.id, None).await?;
             println!("`{}` uses its default parameters again", c.id);
         }
     }
@@ -648,7 +630,7 @@ pub(crate) async fn compliance_report(
     format: ReportFormat,
     by_party: bool,
 ) -> Result<()> {
-    let report = compliance(store, &tenant(t)?, framework).await?;
+    let report = compliance(store, &tenant_id(t)?, framework).await?;
     match format {
         ReportFormat::Json => json(&report)?,
         ReportFormat::Csv => {
@@ -746,7 +728,7 @@ pub(crate) async fn mute(store: &Store, cmd: MuteCmd) -> Result<()> {
             expires,
             author: who,
         } => {
-            let t = tenant(&t)?;
+            let t = tenant_id(&t)?;
             let mute = add_mute(
                 store,
                 &t,
@@ -758,7 +740,7 @@ pub(crate) async fn mute(store: &Store, cmd: MuteCmd) -> Result<()> {
                     tags: tag,
                     reason,
                     author: author(who),
-                    expires_at: Some(parse_date(&expires)?),
+                    expires_at: Some(parse_time(&expires)?),
                 },
             )
             .await?;
@@ -778,7 +760,7 @@ pub(crate) async fn mute(store: &Store, cmd: MuteCmd) -> Result<()> {
             all,
             format,
         } => {
-            let mutes = list_mutes(store, &tenant(&t)?, all).await?;
+            let mutes = list_mutes(store, &tenant_id(&t)?, all).await?;
             if format != ReportFormat::Table {
                 return json(&mutes);
             }
@@ -817,7 +799,7 @@ pub(crate) async fn mute(store: &Store, cmd: MuteCmd) -> Result<()> {
             id,
             author: who,
         } => {
-            let t = tenant(&t)?;
+            let t = tenant_id(&t)?;
             store.remove_mute(&t, &id, &author(who)).await?;
             println!("removed mute {id}");
             evaluate_tenant(store, &t, EvaluateOptions::default()).await?;
@@ -828,12 +810,12 @@ pub(crate) async fn mute(store: &Store, cmd: MuteCmd) -> Result<()> {
             expires,
             author: who,
         } => {
-            let t = tenant(&t)?;
+            let t = tenant_id(&t)?;
             let imported = shareline_app::mutelist::import(
                 store,
                 &t,
                 &file,
-                Some(parse_date(&expires)?),
+                Some(parse_time(&expires)?),
                 &author(who),
             )
             .await?;
@@ -848,7 +830,7 @@ pub(crate) async fn mute(store: &Store, cmd: MuteCmd) -> Result<()> {
             evaluate_tenant(store, &t, EvaluateOptions::default()).await?;
         }
         MuteCmd::SetMaxDays { tenant: t, days } => {
-            store.set_mute_max_days(&tenant(&t)?, days).await?;
+            store.set_mute_max_days(&tenant_id(&t)?, days).await?;
             println!("mutes for `{t}` may now last at most {days} days");
         }
     }

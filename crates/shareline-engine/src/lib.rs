@@ -185,23 +185,22 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                     out
                 })
                 .reduce(Output::default, merge);
-            let empty = BTreeMap::new();
+            // The account itself is the resource of account-wide findings.
+            let pseudo = Resource {
+                name: format!("account {account}"),
+                ..Resource::new(
+                    account,
+                    "global",
+                    ACCOUNT_TYPE,
+                    account,
+                    &format!("arn:aws:::{account}"),
+                )
+            };
             for p in &account_checks {
                 out.evaluations += 1;
                 let verdict = isolated(|| p.check.evaluate_account(&view, &ctx_for(p, input.now)));
-                let key = account_key(account);
-                let pseudo = Resource {
-                    tags: empty.clone(),
-                    name: format!("account {account}"),
-                    ..Resource::new(
-                        account,
-                        "global",
-                        ACCOUNT_TYPE,
-                        account,
-                        &format!("arn:aws:::{account}"),
-                    )
-                };
-                if let Some(r) = result(input, p.check, key, &pseudo, "", verdict) {
+                if let Some(r) = result(input, p.check, account_key(account), &pseudo, "", verdict)
+                {
                     out.results.push(r);
                 }
             }

@@ -216,6 +216,12 @@ impl Compiled {
         self.mute.expires_at > now
     }
 
+    /// True when the mute's check patterns cover `check_id`, whatever its
+    /// other dimensions say: does it name that check at all?
+    pub fn names_check(&self, check_id: &str) -> bool {
+        self.scope.checks.is_empty() || CompiledScope::any(&self.scope.checks, &[check_id])
+    }
+
     /// True when the mute's scope covers `s` and no exception does
     /// (ignoring expiry).
     pub fn covers(&self, s: &Subject<'_>) -> bool {

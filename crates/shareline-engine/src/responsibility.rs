@@ -448,11 +448,6 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// True when an assignment would be a conflict for a cell the provider owns.
-pub fn is_conflict(cell: OwnerClass, party: Party) -> bool {
-    cell == OwnerClass::Provider || party == Party::Provider
-}
-
 /// Why an area is a gap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
