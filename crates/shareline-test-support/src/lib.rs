@@ -7,6 +7,7 @@
     reason = "test helpers fail loudly on broken set-up"
 )]
 
+pub mod browser;
 pub mod fault_proxy;
 pub mod moto;
 pub mod postgres;
