@@ -211,9 +211,23 @@ pub async fn evaluate_tenant(
         for s in statuses.values() {
             *by_status.entry(*s).or_default() += 1;
         }
+        let mut live_findings: HashMap<&str, &Finding> = prev
+            .iter()
+            .filter(|(_, f)| f.removed_at.is_none())
+            .map(|(id, f)| (id.as_str(), f))
+            .collect();
+        for f in &rec.changed {
+            live_findings.insert(f.result.id.as_str(), f);
+        }
+        let posture = crate::posture::summarize(
+            &tenant_name,
+            live_findings.values().copied(),
+            i64::try_from(items.len()).unwrap_or(i64::MAX),
+            now,
+        );
         let mode = if incremental { "incremental" } else { "full" };
         Ok::<_, AppError>((
-            (evaluations, results_len, by_status),
+            (evaluations, results_len, by_status, posture),
             rec,
             items.len(),
             engine_ms,
@@ -222,7 +236,7 @@ pub async fn evaluate_tenant(
     })
     .await
     .map_err(|e| AppError::Invalid(format!("evaluation task failed: {e}")))??;
-    let (evaluations, results, by_status) = output;
+    let (evaluations, results, by_status, (snapshot, check_posture)) = output;
     let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let record = EvaluationRecord {
         id: uuid::Uuid::new_v4().to_string(),
@@ -239,6 +253,9 @@ pub async fn evaluate_tenant(
     let written = std::time::Instant::now();
     store
         .apply_evaluation(tenant, &record, &rec.changed, &rec.events)
+        .await?;
+    store
+        .record_posture(tenant, &snapshot, &check_posture)
         .await?;
     tracing::debug!(
         ms = written.elapsed().as_millis(),

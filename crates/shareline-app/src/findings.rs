@@ -214,7 +214,8 @@ pub(crate) fn validate_expiry(
 
 /// Adds a mute after checking it: a reason, an expiry within the tenant's
 /// maximum, patterns that compile, and a check pattern that names at least
-/// one check. Re-evaluates the tenant so the mute shows at once.
+/// one check. The caller re-evaluates the tenant so the mute shows in the
+/// findings.
 ///
 /// # Errors
 /// [`AppError::Invalid`] naming what is wrong.

@@ -100,12 +100,16 @@ pub async fn import_aws_config(
         .await
         .map_err(|e| AppError::Import(format!("the parser stopped: {e}")))?;
     match (committed, parsed) {
-        (Ok(stats), Ok(snapshot)) => Ok(ImportReport {
-            file: path.to_path_buf(),
-            collection_id,
-            stats,
-            snapshot,
-        }),
+        (Ok(stats), Ok(snapshot)) => {
+            let detail = format!("imported {} resources from an export", stats.resources);
+            store.record_activity(tenant, "succeeded", &detail).await?;
+            Ok(ImportReport {
+                file: path.to_path_buf(),
+                collection_id,
+                stats,
+                snapshot,
+            })
+        }
         (_, Err(msg)) | (Err(shareline_store::StoreError::Invalid(msg)), _) => {
             store
                 .abandon_collection(tenant, &collection_id, CollectionStatus::Failed, &msg, &[])

@@ -3,6 +3,7 @@
 //! (and later the server) call these and nothing below them.
 
 pub mod accounts;
+pub mod audit;
 pub mod demo;
 pub mod evaluate;
 pub mod findings;
@@ -11,6 +12,7 @@ pub mod import;
 pub mod mutelist;
 pub mod oscal;
 pub mod outputs;
+pub mod posture;
 pub mod responsibility;
 pub mod scan;
 pub mod secrets;

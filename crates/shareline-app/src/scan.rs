@@ -269,5 +269,29 @@ pub async fn scan_tenant(
         };
         out.push(report);
     }
+    if !out.is_empty() {
+        let failed = out
+            .iter()
+            .filter(|r| r.status == CollectionStatus::Failed)
+            .count();
+        let complete = out
+            .iter()
+            .filter(|r| r.status == CollectionStatus::Succeeded)
+            .count();
+        let status = if cancel.is_cancelled() {
+            "cancelled"
+        } else if failed == out.len() {
+            "failed"
+        } else if complete == out.len() {
+            "succeeded"
+        } else {
+            "partial"
+        };
+        let detail = format!(
+            "{} account(s), {complete} complete, {failed} failed",
+            out.len()
+        );
+        store.record_activity(tenant, status, &detail).await?;
+    }
     Ok(out)
 }

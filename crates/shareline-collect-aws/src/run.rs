@@ -137,7 +137,11 @@ pub async fn collect_account(
     }
     progress.planned(&target.account_id, plan.len());
 
-    let runs = futures::stream::iter(plan)
+    // The runs are built up front (not in a lazy `map` closure) so the
+    // future of `collect_account` stays `Send` for any lifetime: the server
+    // spawns whole scans onto its runtime.
+    let runs: Vec<_> = plan
+        .into_iter()
         .map(|(svc, region)| {
             let ctx = Ctx::new(&base, &target.account_id, &region);
             let overall = Arc::clone(&limits.overall);
@@ -149,7 +153,8 @@ pub async fn collect_account(
                 (svc, region, result, duration_ms)
             }
         })
-        .buffer_unordered(limits.per_account.max(1));
+        .collect();
+    let runs = futures::stream::iter(runs).buffer_unordered(limits.per_account.max(1));
     futures::pin_mut!(runs);
 
     let mut out = AccountCollection {

@@ -12,11 +12,14 @@
 //! one conformance suite serve both. Migrations live per backend in
 //! `migrations/{sqlite,postgres}` and run at open.
 
+mod audit;
 mod findings;
 mod inventory;
 mod offboarding;
+mod posture;
 mod records;
 mod responsibility;
+mod users;
 
 use std::str::FromStr;
 
@@ -29,8 +32,10 @@ use shareline_model::TenantId;
 pub use findings::{EvaluationRecord, FindingFilter, MuteRecord};
 pub use inventory::{CommitPlan, CommitStats, Staged, StagedResource};
 pub use offboarding::Removed;
+pub use posture::{Activity, CheckPosture, PostureSnapshot, QueueRow, ScanJob};
 pub use records::*;
 pub use responsibility::{Contact, Offering, OfferingChoice};
+pub use users::{NewUser, SessionRecord, TokenRecord, UserRecord};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]

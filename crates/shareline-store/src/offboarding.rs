@@ -21,6 +21,11 @@ pub struct Removed {
 
 /// Tables that hold a tenant's rows, children first.
 const TENANT_TABLES: &[&str] = &[
+    "scan_jobs",
+    "posture_snapshots",
+    "check_posture",
+    "tenant_activity",
+    "user_tenants",
     "finding_events",
     "findings",
     "evaluations",

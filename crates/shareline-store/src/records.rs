@@ -225,7 +225,7 @@ fn account_row(r: &AnyRow) -> Result<AccountRecord, StoreError> {
     })
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {
             d.is_unique_violation() || d.message().contains("UNIQUE constraint failed")
