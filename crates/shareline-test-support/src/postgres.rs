@@ -30,3 +30,29 @@ pub fn with_database(url: &str, db: &str) -> String {
     }
     out
 }
+
+/// Creates a fresh database on the test server with `psql` and returns its
+/// URL, or `None` when `SHARELINE_TEST_POSTGRES_URL` is not set.
+///
+/// # Panics
+/// When the server refuses (a test helper: failing loudly is the point).
+#[allow(
+    clippy::panic,
+    reason = "test helper: a refused database must fail the test"
+)]
+pub fn create_database() -> Option<String> {
+    let server = server_url()?;
+    let name = unique_db_name();
+    let out = std::process::Command::new("psql")
+        .arg(&server)
+        .args(["-qc", &format!("CREATE DATABASE {name}")])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(with_database(&server, &name)),
+        Ok(o) => panic!(
+            "psql could not create {name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!("psql could not run: {e}"),
+    }
+}
