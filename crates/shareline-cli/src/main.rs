@@ -6,6 +6,7 @@ mod matrix;
 mod output;
 mod posture;
 mod progress;
+mod serve;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -110,6 +111,14 @@ enum Command {
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Run the web UI and the JSON API.
+    Serve(serve::ServeArgs),
+    /// Users of the web UI and the API.
+    #[command(subcommand)]
+    User(serve::UserCmd),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(serve::AuditCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -423,6 +432,13 @@ fn redact(url: &str) -> String {
 async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     use std::process::ExitCode;
     match cli.command {
+        Command::Serve(args) => serve::serve(open(&cli.db).await?, args).await?,
+        Command::User(cmd) => serve::user(&open(&cli.db).await?, cmd).await?,
+        Command::Audit(cmd) => {
+            if !serve::audit(&open(&cli.db).await?, cmd).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Key(KeyCmd::Generate) => {
             println!("{}", MasterKey::generate_hex());
         }
