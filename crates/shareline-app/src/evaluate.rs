@@ -220,6 +220,7 @@ pub async fn evaluate_tenant(
             live_findings.insert(f.result.id.as_str(), f);
         }
         let posture = crate::posture::summarize(
+            catalog,
             &tenant_name,
             live_findings.values().copied(),
             i64::try_from(items.len()).unwrap_or(i64::MAX),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use shareline_catalog::Severity;
+use shareline_engine::compliance::rollup;
 use shareline_engine::responsibility::Party;
 use shareline_engine::{Finding, Status};
 use shareline_store::{CheckPosture, PostureSnapshot};
@@ -21,16 +22,22 @@ fn weight(s: Severity) -> i64 {
     }
 }
 
-/// Summarises a tenant's live findings. The score is the severity-weighted
+/// Summarises a tenant's live findings, with its standing per framework of
+/// the catalog. The score is the severity-weighted
 /// share of passing findings among passing and failing ones, in per mille
 /// (muted, unknown and errored findings count for neither; a tenant with
 /// nothing weighed scores 1000).
 pub fn summarize<'a>(
+    catalog: &shareline_checks::Catalog,
     tenant: &str,
     findings: impl IntoIterator<Item = &'a Finding>,
     resources: i64,
     at: DateTime<Utc>,
 ) -> (PostureSnapshot, Vec<CheckPosture>) {
+    let live: Vec<&Finding> = findings
+        .into_iter()
+        .filter(|f| f.removed_at.is_none())
+        .collect();
     let mut s = PostureSnapshot {
         tenant_id: tenant.to_owned(),
         at,
@@ -39,10 +46,7 @@ pub fn summarize<'a>(
     };
     let mut checks: BTreeMap<&str, CheckPosture> = BTreeMap::new();
     let (mut pass_w, mut fail_w) = (0_i64, 0_i64);
-    for f in findings {
-        if f.removed_at.is_some() {
-            continue;
-        }
+    for f in &live {
         let r = &f.result;
         let c = checks
             .entry(r.check_id.as_str())
@@ -93,5 +97,21 @@ pub fn summarize<'a>(
     } else {
         pass_w * 1000 / (pass_w + fail_w)
     };
+    s.compliance = serde_json::Value::Array(
+        catalog
+            .frameworks
+            .iter()
+            .map(|fw| {
+                let r = rollup(fw, live.iter().map(|f| &f.result));
+                serde_json::json!({
+                    "id": fw.id,
+                    "name": fw.name,
+                    "score": r.score,
+                    "failing": r.counts.get("FAIL").copied().unwrap_or(0),
+                    "passing": r.counts.get("PASS").copied().unwrap_or(0),
+                })
+            })
+            .collect(),
+    );
     (s, checks.into_values().collect())
 }

@@ -384,3 +384,119 @@ fn the_responsibility_line_from_the_command_line() {
     let (ok, out, _) = shareline(&db, &["offering", "list", "--format", "json"]);
     assert!(ok && out.contains("\"copy\""));
 }
+
+#[test]
+fn serve_users_and_the_audit_log_from_the_command_line() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db");
+
+    // No users yet: the server refuses to start and says how to make one.
+    let (ok, _, err) = shareline(&db, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!ok);
+    assert!(err.contains("shareline user add"), "{err}");
+
+    // The first admin, password on standard input; a weak one is refused.
+    let add = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shareline"))
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "user",
+                "add",
+                "--email",
+                "root@msp.test",
+                "--role",
+                "msp_admin",
+            ])
+            .env_remove("SHARELINE_PASSWORD")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = add("short");
+    assert!(!ok && err.contains("12"), "{err}");
+    let (ok, err) = add("a long and private passphrase");
+    assert!(ok, "{err}");
+    let (ok, out, _) = shareline(&db, &["user", "list", "--format", "json"]);
+    assert!(ok);
+    assert!(
+        out.contains("root@msp.test") && !out.contains("passphrase") && !out.contains("argon2")
+    );
+
+    // `serve --demo` loads the demo, prints the URL and one login per role,
+    // and answers HTTP.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_shareline"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let url = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Shareline is running at "))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    for role in [
+        "msp_admin",
+        "msp_engineer",
+        "auditor",
+        "customer_admin",
+        "customer_viewer",
+    ] {
+        assert!(
+            printed.iter().any(|l| l.trim_start().starts_with(role)),
+            "{printed:?}"
+        );
+    }
+    let addr = url.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        conn,
+        "GET /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.200}");
+    assert!(answer.contains("Log in to Shareline"));
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // Every user creation is in the audit log, and the chain verifies.
+    let (ok, out, err) = shareline(&db, &["audit", "verify"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("audit log intact"), "{out}");
+    let (ok, out, _) = shareline(&db, &["audit", "list", "--format", "json"]);
+    assert!(ok);
+    let entries: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "user.create" && e["target"] == "root@msp.test"),
+        "{out}"
+    );
+}

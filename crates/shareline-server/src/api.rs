@@ -78,7 +78,7 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// `GET /api/v1/overview`
 pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
-    to_json(&views::overview(&state, &ctx.caller).await?)
+    to_json(views::overview(&state, &ctx.caller).await?.as_ref())
 }
 
 /// `GET /api/v1/queue`

@@ -420,7 +420,7 @@ pub async fn overview(
         layout: Layout::new("MSP overview", Some(&ctx.caller)),
         total_score: score(o.totals.score),
         tenant_count: o.tenants.len(),
-        totals: o.totals,
+        totals: o.totals.clone(),
         rows,
         page: page.page,
         pages: page.pages(),

@@ -35,6 +35,9 @@ struct Inner {
     /// Failed logins per user name, and per client address.
     limiters: Mutex<(LoginLimiter, LoginLimiter)>,
     scans: Mutex<HashMap<String, Cancel>>,
+    /// Estate-wide reads (overview, queue) per set of visible tenants, with
+    /// the posture generation they were computed at.
+    cache: Mutex<HashMap<(&'static str, u64), (i64, Arc<dyn std::any::Any + Send + Sync>)>>,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
                     LoginLimiter::new(LimitPolicy::PER_IP),
                 )),
                 scans: Mutex::new(HashMap::new()),
+                cache: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -74,6 +78,43 @@ impl AppState {
         };
         let (by_user, by_ip) = &mut *guard;
         f(by_user, by_ip)
+    }
+
+    /// A cached estate-wide read: `kind` for the tenants hashed into `key`,
+    /// valid while the posture generation is still `generation`.
+    pub(crate) fn cached<T: Send + Sync + 'static>(
+        &self,
+        kind: &'static str,
+        key: u64,
+        generation: i64,
+    ) -> Option<Arc<T>> {
+        let guard = match self.inner.cache.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let (g, value) = guard.get(&(kind, key))?;
+        if *g != generation {
+            return None;
+        }
+        Arc::clone(value).downcast::<T>().ok()
+    }
+
+    /// Stores a read in the cache (bounded: it is emptied when full).
+    pub(crate) fn cache<T: Send + Sync + 'static>(
+        &self,
+        kind: &'static str,
+        key: u64,
+        generation: i64,
+        value: Arc<T>,
+    ) {
+        let mut guard = match self.inner.cache.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if guard.len() >= 1024 {
+            guard.clear();
+        }
+        guard.insert((kind, key), (generation, value));
     }
 
     /// Runs `f` with the running scans locked (keyed `tenant/job`).

@@ -2,12 +2,12 @@
 //! HTML pages.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use shareline_app::evaluate::catalog;
 use shareline_engine::Status;
-use shareline_engine::compliance::rollup;
 use shareline_model::TenantId;
 use shareline_store::{
     AccountRecord, Activity, CollectionRecord, FindingFilter, PostureSnapshot, QueueRow, ScanJob,
@@ -139,13 +139,35 @@ pub struct Overview {
     pub trend: Vec<TrendPoint>,
 }
 
-/// Builds the overview for the caller's tenants.
+/// Identifies a set of tenants for the read cache.
+fn key_of(tenants: &[TenantId]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    tenants.hash(&mut h);
+    h.finish()
+}
+
+/// Builds the overview for the caller's tenants (cached until any tenant's
+/// posture or last scan changes).
 ///
 /// # Errors
 /// On a store error.
-pub async fn overview(state: &AppState, caller: &Caller) -> Result<Overview, ApiError> {
-    let store = state.store();
+pub async fn overview(state: &AppState, caller: &Caller) -> Result<Arc<Overview>, ApiError> {
     let visible = visible_tenants(state, &caller.principal).await?;
+    let generation =
+        state.store().posture_generation().await? ^ state.store().activity_generation().await?;
+    let key = key_of(&visible);
+    if let Some(hit) = state.cached::<Overview>("overview", key, generation) {
+        return Ok(hit);
+    }
+    let built = Arc::new(build_overview(state, &visible).await?);
+    state.cache("overview", key, generation, Arc::clone(&built));
+    Ok(built)
+}
+
+async fn build_overview(state: &AppState, visible: &[TenantId]) -> Result<Overview, ApiError> {
+    let store = state.store();
+    let visible = visible.to_vec();
     let all: Vec<Tenant> = store.list_tenants().await?;
     let names: HashMap<&str, &str> = all
         .iter()
@@ -313,7 +335,17 @@ pub async fn queue(
 ) -> Result<Vec<QueueItem>, ApiError> {
     let cat = catalog()?;
     let visible = visible_tenants(state, &caller.principal).await?;
-    let rows = state.store().failing_checks(&visible).await?;
+    let generation = state.store().posture_generation().await?;
+    let key = key_of(&visible);
+    let rows = match state.cached::<Vec<QueueRow>>("queue", key, generation) {
+        Some(hit) => hit,
+        None => {
+            let rows = Arc::new(state.store().failing_checks(&visible).await?);
+            state.cache("queue", key, generation, Arc::clone(&rows));
+            rows
+        }
+    };
+    let rows: Vec<QueueRow> = rows.as_ref().clone();
     let q = filter.q.as_deref().map(str::to_lowercase);
     let mut items: Vec<QueueItem> = rows
         .into_iter()
@@ -363,8 +395,8 @@ fn gap_title(check_id: &str) -> String {
     )
 }
 
-/// One framework's standing for the tenant page.
-#[derive(Debug, Clone, Serialize)]
+/// One framework's standing for the tenant page (computed at evaluation).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FrameworkScore {
     /// The framework id.
     pub id: String,
@@ -455,56 +487,45 @@ pub async fn tenant(state: &AppState, tenant: &TenantId) -> Result<TenantView, A
             failed_scopes,
         });
     }
-    let cat = catalog()?;
-    let all = shareline_app::findings::list(
+    // Everything counted comes from the posture the last evaluation stored,
+    // so the page costs a few small reads however large the tenant is.
+    let by_owner: Vec<(String, i64)> = posture
+        .as_ref()
+        .map(|p| {
+            [
+                ("provider", p.own_provider),
+                ("msp", p.own_msp),
+                ("customer", p.own_customer),
+                ("nobody", p.own_none),
+            ]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| (k.to_owned(), n))
+            .collect()
+        })
+        .unwrap_or_default();
+    let compliance: Vec<FrameworkScore> = posture
+        .as_ref()
+        .map(|p| serde_json::from_value(p.compliance.clone()))
+        .transpose()
+        .map_err(|e| ApiError::internal(&e))?
+        .unwrap_or_default();
+    let gaps = shareline_app::findings::list(
         store,
         tenant,
         &FindingFilter {
-            limit: Some(10_000_000),
+            services: vec!["responsibility".to_owned()],
+            statuses: vec![Status::Fail],
+            limit: Some(1000),
             ..FindingFilter::default()
         },
     )
     .await?;
-    let mut owners: BTreeMap<String, i64> = BTreeMap::new();
-    for f in all
-        .iter()
-        .filter(|f| f.finding.result.status == Status::Fail)
-    {
-        let o = f
-            .finding
-            .result
-            .owner
-            .map_or("unrouted", |p| p.as_str())
-            .to_owned();
-        *owners.entry(o).or_default() += 1;
-    }
-    let compliance = cat
-        .frameworks
-        .iter()
-        .map(|fw| {
-            let r = rollup(fw, all.iter().map(|v| &v.finding.result));
-            FrameworkScore {
-                id: fw.id.clone(),
-                name: fw.name.clone(),
-                score: r.score,
-                failing: r.counts.get("FAIL").copied().unwrap_or(0),
-                passing: r.counts.get("PASS").copied().unwrap_or(0),
-            }
-        })
-        .collect();
-    let gaps = all
-        .iter()
-        .filter(|f| {
-            f.finding.result.check_id.starts_with("shareline_gap_")
-                && f.finding.result.status == Status::Fail
-        })
-        .cloned()
-        .collect();
     Ok(TenantView {
         tenant: t,
         posture,
         accounts,
-        by_owner: owners.into_iter().collect(),
+        by_owner,
         compliance,
         gaps,
         scans: store.list_scan_jobs(tenant, 10).await?,

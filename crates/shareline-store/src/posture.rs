@@ -18,7 +18,7 @@ use crate::records::ts;
 use crate::{Backend, Store, StoreError, now_ms, placeholders};
 
 /// One tenant's posture after an evaluation.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct PostureSnapshot {
     /// The tenant.
     pub tenant_id: String,
@@ -59,6 +59,8 @@ pub struct PostureSnapshot {
     /// The posture score in per mille (0–1000): severity-weighted share of
     /// passing findings.
     pub score: i64,
+    /// Per framework: `{id, name, score, failing, passing}` (requirements).
+    pub compliance: Value,
 }
 
 /// One check's state in one tenant.
@@ -135,7 +137,7 @@ pub struct ScanJob {
 
 const SNAP_COLS: &str = "tenant_id, at, resources, pass, fail, muted, unknown, error, \
     fail_critical, fail_high, fail_medium, fail_low, fail_info, own_provider, own_msp, \
-    own_customer, own_none, gaps, score";
+    own_customer, own_none, gaps, score, compliance";
 const JOB_COLS: &str = "tenant_id, id, requested_by, status, created_at, started_at, finished_at, \
     planned, done, failed, message, result";
 
@@ -160,6 +162,8 @@ fn snapshot_row(r: &AnyRow) -> Result<PostureSnapshot, StoreError> {
         own_none: r.try_get(16)?,
         gaps: r.try_get(17)?,
         score: r.try_get(18)?,
+        compliance: serde_json::from_str(&r.try_get::<String, _>(19)?)
+            .map_err(|e| StoreError::Corrupt(format!("posture compliance: {e}")))?,
     })
 }
 
@@ -212,7 +216,7 @@ impl Store {
         let mut tx = self.tenant_tx(tenant).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO posture_snapshots ({SNAP_COLS}) VALUES {}",
-            placeholders(self.backend, 1, 19)
+            placeholders(self.backend, 1, 20)
         )))
         .bind(tenant.as_str())
         .bind(snap.at.timestamp_millis())
@@ -233,6 +237,7 @@ impl Store {
         .bind(snap.own_none)
         .bind(snap.gaps)
         .bind(snap.score)
+        .bind(snap.compliance.to_string())
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM check_posture WHERE tenant_id = $1")
@@ -286,9 +291,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Daily totals over `tenants` since `since`: for each day, the sum of
-    /// each tenant's last snapshot of that day. `(day start, failing,
-    /// critical+high failing, mean score)`.
+    /// Every snapshot of `tenants` since `since`, oldest first (the trend).
     ///
     /// # Errors
     /// On a database error.
@@ -385,6 +388,29 @@ impl Store {
         }
         out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(out)
+    }
+
+    /// A number that changes whenever any tenant's posture changes: the time
+    /// of the newest snapshot. Read caches compare it.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn posture_generation(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(at), 0) FROM posture_snapshots")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Like [`Store::posture_generation`], for the last-scan records.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn activity_generation(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(last_scan_at), 0) FROM tenant_activity")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     /// Records how a tenant's latest scan or import ended.

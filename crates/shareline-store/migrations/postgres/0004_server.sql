@@ -98,8 +98,10 @@ CREATE TABLE posture_snapshots (
     own_none       BIGINT NOT NULL,
     gaps           BIGINT NOT NULL,
     score          BIGINT NOT NULL,
+    compliance     TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (tenant_id, at)
 );
+CREATE INDEX posture_snapshots_at ON posture_snapshots (at);
 
 CREATE TABLE check_posture (
     tenant_id  TEXT NOT NULL REFERENCES tenants(id),
@@ -119,6 +121,7 @@ CREATE TABLE tenant_activity (
     last_scan_status  TEXT,
     last_scan_detail  TEXT
 );
+CREATE INDEX tenant_activity_at ON tenant_activity (last_scan_at);
 
 -- Scan jobs are tenant data behind the wall. The overview's read model
 -- (posture_snapshots, check_posture, tenant_activity) is read across the
