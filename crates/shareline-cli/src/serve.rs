@@ -66,6 +66,18 @@ pub(crate) enum UserCmd {
         /// Login e-mail.
         email: String,
     },
+    /// Create an API token for a user (with its role, over all its tenants)
+    /// and print it once: for automation and load tests.
+    Token {
+        /// Login e-mail.
+        email: String,
+        /// A label.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Days until it expires (1–365).
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
 }
 
 /// `shareline audit …`
@@ -213,6 +225,37 @@ pub(crate) async fn user(store: &Store, cmd: UserCmd) -> Result<()> {
             shareline_app::audit::record(store, "cli", None, "user.password", &email, None, None)
                 .await?;
             println!("password of `{email}` changed; its sessions ended");
+        }
+        UserCmd::Token { email, name, days } => {
+            if !(1..=365).contains(&days) {
+                bail!("--days must be between 1 and 365");
+            }
+            let (u, _) = store
+                .user_for_login(&email)
+                .await?
+                .with_context(|| format!("user `{email}` not found"))?;
+            let secret = shareline_access::token::generate_api_token();
+            let record = store
+                .create_token(
+                    &u.id,
+                    &name,
+                    &secret.hash(),
+                    &u.role,
+                    None,
+                    chrono::Utc::now() + chrono::Duration::days(days),
+                )
+                .await?;
+            shareline_app::audit::record(
+                store,
+                "cli",
+                None,
+                "token.create",
+                &record.id,
+                None,
+                None,
+            )
+            .await?;
+            println!("{}", secret.expose());
         }
     }
     Ok(())

@@ -471,16 +471,29 @@ fn serve_users_and_the_audit_log_from_the_command_line() {
         );
     }
     let addr = url.trim_start_matches("http://");
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        conn,
-        "GET /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).unwrap();
+    // One plain HTTP/1.1 GET, with extra header lines.
+    let get = |path: &str, headers: &str| {
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            conn,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let answer = get("/login", "");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.200}");
     assert!(answer.contains("Log in to Shareline"));
+    // A token from the command line works against the API.
+    let (ok, token, err) = shareline(&db, &["user", "token", "root@msp.test", "--days", "1"]);
+    assert!(ok, "{err}");
+    let token = token.trim();
+    assert!(token.starts_with("shl_"), "{token}");
+    let answer = get("/api/v1/me", &format!("Authorization: Bearer {token}\r\n"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.300}");
+    assert!(answer.contains("root@msp.test") && answer.contains("msp_admin"));
     server.kill().unwrap();
     server.wait().unwrap();
 

@@ -883,7 +883,10 @@ fn cell_view(c: &shareline_app::responsibility::MatrixCell) -> CellView {
         area: c.area.clone(),
         model: c.service.clone().unwrap_or_else(|| c.model.clone()),
         owner: c.resolution.owner.as_str().to_owned(),
-        layer: format!("{:?}", c.resolution.layer),
+        layer: serde_json::to_value(c.resolution.layer)
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+            .unwrap_or_default(),
         copied: c
             .resolution
             .copied

@@ -154,8 +154,11 @@ fn key_of(tenants: &[TenantId]) -> u64 {
 /// On a store error.
 pub async fn overview(state: &AppState, caller: &Caller) -> Result<Arc<Overview>, ApiError> {
     let visible = visible_tenants(state, &caller.principal).await?;
-    let generation =
-        state.store().posture_generation().await? ^ state.store().activity_generation().await?;
+    // The trend's window moves at midnight: the day is part of the key.
+    let day = i64::from(chrono::Datelike::num_days_from_ce(&Utc::now().date_naive()));
+    let generation = state.store().posture_generation().await?
+        ^ state.store().activity_generation().await?.rotate_left(17)
+        ^ day.rotate_left(43);
     let key = key_of(&visible);
     if let Some(hit) = state.cached::<Overview>("overview", key, generation) {
         return Ok(hit);
