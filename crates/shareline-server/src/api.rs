@@ -76,9 +76,19 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     })))
 }
 
-/// `GET /api/v1/overview`
-pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
-    to_json(views::overview(&state, &ctx.caller).await?.as_ref())
+/// `GET /api/v1/overview`: totals, the trend, and one page of tenants
+/// (worst score first).
+pub async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(paging): Query<Paging>,
+) -> ApiResult {
+    let o = views::overview(&state, &ctx.caller).await?;
+    Ok(Json(json!({
+        "totals": o.totals,
+        "trend": o.trend,
+        "tenants": Page::of(&o.tenants, paging),
+    })))
 }
 
 /// `GET /api/v1/queue`

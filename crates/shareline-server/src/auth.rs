@@ -403,13 +403,29 @@ pub fn login_csrf(state: &AppState) -> (String, String) {
     (token, cookie)
 }
 
-/// The principal's tenants as a list (all tenants for an MSP admin).
+/// The principal's tenants as a list (all tenants for an MSP admin). The
+/// tenant list is cached until a tenant is added or removed.
 pub async fn visible_tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantId>, ApiError> {
-    let all = state.store().list_tenants().await?;
+    let generation = state.store().tenants_generation().await?;
+    let all = match state.cached::<Vec<TenantId>>("tenants", 0, generation) {
+        Some(hit) => hit,
+        None => {
+            let ids: Vec<TenantId> = state
+                .store()
+                .list_tenants()
+                .await?
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            let ids = std::sync::Arc::new(ids);
+            state.cache("tenants", 0, generation, std::sync::Arc::clone(&ids));
+            ids
+        }
+    };
     Ok(all
-        .into_iter()
-        .map(|t| t.id)
+        .iter()
         .filter(|t| shareline_access::visible(p, t))
+        .cloned()
         .collect())
 }
 

@@ -109,8 +109,8 @@ async fn a_scan_runs_in_the_background_and_reports_progress() {
     let t = admin.get("/api/v1/tenants/cloudco").await.json();
     assert_eq!(t["accounts"][0]["last"]["status"], "succeeded", "{t}");
     assert!(t["posture"]["resources"].as_i64().unwrap() > 0, "{t}");
-    let overview = admin.get("/api/v1/overview").await.json();
-    let row = overview["tenants"]
+    let overview = admin.get("/api/v1/overview?per_page=200").await.json();
+    let row = overview["tenants"]["items"]
         .as_array()
         .unwrap()
         .iter()
