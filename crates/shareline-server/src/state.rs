@@ -22,6 +22,9 @@ pub struct ServerConfig {
     pub session_hours: i64,
 }
 
+/// A cached read and the generation it was computed at.
+type Cached = (i64, Arc<dyn std::any::Any + Send + Sync>);
+
 /// The shared state: the store, the login limiter and the running scans.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -37,7 +40,7 @@ struct Inner {
     scans: Mutex<HashMap<String, Cancel>>,
     /// Estate-wide reads (overview, queue) per set of visible tenants, with
     /// the posture generation they were computed at.
-    cache: Mutex<HashMap<(&'static str, u64), (i64, Arc<dyn std::any::Any + Send + Sync>)>>,
+    cache: Mutex<HashMap<(&'static str, u64), Cached>>,
 }
 
 impl AppState {

@@ -128,14 +128,16 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = match backend {
             Backend::Sqlite => {
-                // WAL: readers run side by side with the one writer.
                 AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
+                            // The busy timeout first: a connection opened while
+                            // another one writes must wait, not fail, even on
+                            // its first pragma.
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             Ok(())
                         })
