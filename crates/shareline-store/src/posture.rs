@@ -333,7 +333,7 @@ impl Store {
         for chunk in tenants.chunks(500) {
             let list = in_list(self.backend, 1, chunk.len());
             let sql = format!(
-                "SELECT check_id, MAX(severity), COUNT(*), SUM(failing), SUM(muted) FROM check_posture \
+                "SELECT check_id, MAX(severity), COUNT(*), CAST(SUM(failing) AS BIGINT), CAST(SUM(muted) AS BIGINT) FROM check_posture \
                  WHERE failing > 0 AND tenant_id IN ({list}) GROUP BY check_id"
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

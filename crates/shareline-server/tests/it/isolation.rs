@@ -134,6 +134,12 @@ async fn isolation(db: Db) {
             let url = fill(r.path, &secrets);
             let a = call(&c, &r.method, &url, r.kind).await;
             probes += 1;
+            assert!(
+                !a.status.is_server_error(),
+                "{email} {} {url}: {}",
+                r.method,
+                a.body
+            );
             if r.path.contains("{tenant}") {
                 assert_eq!(
                     a.status,
@@ -178,6 +184,12 @@ async fn isolation(db: Db) {
             let url = fill(r.path, &secrets);
             let a = call(&bot, &r.method, &url, r.kind).await;
             probes += 1;
+            assert!(
+                !a.status.is_server_error(),
+                "token of {email} {} {url}: {}",
+                r.method,
+                a.body
+            );
             if r.path.contains("{tenant}") {
                 assert_eq!(
                     a.status,
