@@ -443,11 +443,30 @@ pub struct TenantView {
     pub scans: Vec<ScanJob>,
 }
 
-/// Builds the tenant page.
+/// Builds the tenant page. Everything but the recent scans is cached until
+/// the tenant's posture or last scan changes, and for at most ten seconds
+/// (account edits made from the command line show within that).
 ///
 /// # Errors
 /// On a store error.
 pub async fn tenant(state: &AppState, tenant: &TenantId) -> Result<TenantView, ApiError> {
+    let generation = state.store().posture_generation().await?
+        ^ state.store().activity_generation().await?.rotate_left(17)
+        ^ (Utc::now().timestamp() / 10).rotate_left(43);
+    let key = key_of(std::slice::from_ref(tenant));
+    let mut view = match state.cached::<TenantView>("tenant", key, generation) {
+        Some(hit) => hit.as_ref().clone(),
+        None => {
+            let built = build_tenant(state, tenant).await?;
+            state.cache("tenant", key, generation, Arc::new(built.clone()));
+            built
+        }
+    };
+    view.scans = state.store().list_scan_jobs(tenant, 10).await?;
+    Ok(view)
+}
+
+async fn build_tenant(state: &AppState, tenant: &TenantId) -> Result<TenantView, ApiError> {
     let store = state.store();
     let t = store
         .get_tenant(tenant)

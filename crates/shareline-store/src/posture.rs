@@ -60,6 +60,9 @@ pub struct PostureSnapshot {
     /// passing findings.
     pub score: i64,
     /// Per framework: `{id, name, score, failing, passing}` (requirements).
+    /// Read through the tenant view; left out of serialized snapshots, which
+    /// the overview sends by the thousand.
+    #[serde(skip_serializing)]
     pub compliance: Value,
 }
 
