@@ -407,6 +407,15 @@ pub fn login_csrf(state: &AppState) -> (String, String) {
 /// tenant list is cached until a tenant is added or removed.
 pub async fn visible_tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantId>, ApiError> {
     let generation = state.store().tenants_generation().await?;
+    visible_tenants_at(state, p, generation).await
+}
+
+/// [`visible_tenants`] when the tenants generation is already known.
+pub async fn visible_tenants_at(
+    state: &AppState,
+    p: &Principal,
+    generation: i64,
+) -> Result<Vec<TenantId>, ApiError> {
     let all = match state.cached::<Vec<TenantId>>("tenants", 0, generation) {
         Some(hit) => hit,
         None => {

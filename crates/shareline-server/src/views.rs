@@ -14,7 +14,7 @@ use shareline_store::{
     Tenant,
 };
 
-use crate::auth::{Caller, visible_tenants};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -153,12 +153,11 @@ fn key_of(tenants: &[TenantId]) -> u64 {
 /// # Errors
 /// On a store error.
 pub async fn overview(state: &AppState, caller: &Caller) -> Result<Arc<Overview>, ApiError> {
-    let visible = visible_tenants(state, &caller.principal).await?;
+    let (tenants_gen, posture_gen, activity_gen) = state.store().generations().await?;
+    let visible = crate::auth::visible_tenants_at(state, &caller.principal, tenants_gen).await?;
     // The trend's window moves at midnight: the day is part of the key.
     let day = i64::from(chrono::Datelike::num_days_from_ce(&Utc::now().date_naive()));
-    let generation = state.store().posture_generation().await?
-        ^ state.store().activity_generation().await?.rotate_left(17)
-        ^ day.rotate_left(43);
+    let generation = posture_gen ^ activity_gen.rotate_left(17) ^ day.rotate_left(43);
     let key = key_of(&visible);
     if let Some(hit) = state.cached::<Overview>("overview", key, generation) {
         return Ok(hit);
@@ -337,8 +336,8 @@ pub async fn queue(
     filter: &QueueFilter,
 ) -> Result<Vec<QueueItem>, ApiError> {
     let cat = catalog()?;
-    let visible = visible_tenants(state, &caller.principal).await?;
-    let generation = state.store().posture_generation().await?;
+    let (tenants_gen, generation, _) = state.store().generations().await?;
+    let visible = crate::auth::visible_tenants_at(state, &caller.principal, tenants_gen).await?;
     let key = key_of(&visible);
     let rows = match state.cached::<Vec<QueueRow>>("queue", key, generation) {
         Some(hit) => hit,
@@ -444,15 +443,15 @@ pub struct TenantView {
 }
 
 /// Builds the tenant page. Everything but the recent scans is cached until
-/// the tenant's posture or last scan changes, and for at most ten seconds
+/// the tenant's posture or last scan changes, and for at most a minute
 /// (account edits made from the command line show within that).
 ///
 /// # Errors
 /// On a store error.
 pub async fn tenant(state: &AppState, tenant: &TenantId) -> Result<TenantView, ApiError> {
-    let generation = state.store().posture_generation().await?
-        ^ state.store().activity_generation().await?.rotate_left(17)
-        ^ (Utc::now().timestamp() / 10).rotate_left(43);
+    let (_, posture_gen, activity_gen) = state.store().generations().await?;
+    let generation =
+        posture_gen ^ activity_gen.rotate_left(17) ^ (Utc::now().timestamp() / 60).rotate_left(43);
     let key = key_of(std::slice::from_ref(tenant));
     let mut view = match state.cached::<TenantView>("tenant", key, generation) {
         Some(hit) => hit.as_ref().clone(),

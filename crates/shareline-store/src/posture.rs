@@ -405,6 +405,28 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
+    /// The tenants, posture and last-scan generations in one round trip:
+    /// `(tenants, posture, activity)`.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn generations(&self) -> Result<(i64, i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM tenants), (SELECT COALESCE(MAX(created_at), 0) FROM tenants), \
+             (SELECT COALESCE(MAX(at), 0) FROM posture_snapshots), \
+             (SELECT COALESCE(MAX(last_scan_at), 0) FROM tenant_activity)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let count: i64 = row.try_get(0)?;
+        let newest: i64 = row.try_get(1)?;
+        Ok((
+            newest ^ count.rotate_left(40),
+            row.try_get(2)?,
+            row.try_get(3)?,
+        ))
+    }
+
     /// Like [`Store::posture_generation`], for the last-scan records.
     ///
     /// # Errors
