@@ -784,6 +784,7 @@ pub async fn disable_user(
         return Err(ApiError::invalid("you cannot disable yourself"));
     }
     state.store().disable_user(&id).await?;
+    state.forget_callers();
     record_audit(
         &state,
         &ctx,
@@ -893,6 +894,7 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> ApiResult {
     state.store().revoke_token(&ctx.caller.user.id, &id).await?;
+    state.forget_callers();
     record_audit(&state, &ctx, None, "token.revoke", &id, None, None).await?;
     Ok(Json(json!({ "revoked": id })))
 }

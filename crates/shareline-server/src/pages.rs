@@ -293,6 +293,7 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     if let Via::Session { id_hash, .. } = &ctx.caller.via {
         state.store().delete_session(id_hash).await?;
     }
+    state.forget_callers();
     shareline_app::audit::record(
         state.store(),
         &ctx.caller.actor(),

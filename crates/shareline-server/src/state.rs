@@ -120,6 +120,16 @@ impl AppState {
         guard.insert((kind, key), (generation, value));
     }
 
+    /// Forgets every cached caller (after a logout, a revoked token or a
+    /// disabled user).
+    pub(crate) fn forget_callers(&self) {
+        let mut guard = match self.inner.cache.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.retain(|(kind, _), _| *kind != "caller");
+    }
+
     /// Runs `f` with the running scans locked (keyed `tenant/job`).
     pub(crate) fn with_scans<T>(&self, f: impl FnOnce(&mut HashMap<String, Cancel>) -> T) -> T {
         let mut guard = match self.inner.scans.lock() {
