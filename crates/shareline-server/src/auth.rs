@@ -413,12 +413,7 @@ pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<String
     let expires = Utc::now() + Duration::hours(hours);
     state
         .store()
-        .create_session(
-            &token_hash(secret.expose()),
-            &user.id,
-            &token_hash(&csrf_for(secret.expose())),
-            expires,
-        )
+        .create_session(&token_hash(secret.expose()), &user.id, expires)
         .await?;
     Ok(set_cookie(
         state,
@@ -439,7 +434,7 @@ pub fn login_csrf(state: &AppState) -> (String, String) {
 /// The principal's tenants as a list (all tenants for an MSP admin). The
 /// tenant list is cached until a tenant is added or removed.
 pub async fn visible_tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantId>, ApiError> {
-    let generation = state.store().tenants_generation().await?;
+    let (generation, _, _) = state.store().generations().await?;
     visible_tenants_at(state, p, generation).await
 }
 

@@ -200,6 +200,8 @@ async fn run(state: AppState, tenant: TenantId, id: String, cancel: Cancel) {
     {
         tracing::error!(error = %e, "could not record the scan's outcome");
     }
+    // `scan_tenant` recorded the collection's outcome; the job's verdict also
+    // covers the evaluation after it, so it has the last word.
     let _ = store.record_activity(&tenant, status, &message).await;
     let _ = shareline_app::audit::record(
         &store,

@@ -393,20 +393,9 @@ impl Store {
         Ok(out)
     }
 
-    /// A number that changes whenever any tenant's posture changes: the time
-    /// of the newest snapshot. Read caches compare it.
-    ///
-    /// # Errors
-    /// On a database error.
-    pub async fn posture_generation(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(at), 0) FROM posture_snapshots")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get(0)?)
-    }
-
-    /// The tenants, posture and last-scan generations in one round trip:
-    /// `(tenants, posture, activity)`.
+    /// Numbers that change whenever a tenant is added or removed, any
+    /// tenant's posture changes, or any last scan is recorded, in one round
+    /// trip: `(tenants, posture, activity)`. Read caches compare them.
     ///
     /// # Errors
     /// On a database error.
@@ -425,17 +414,6 @@ impl Store {
             row.try_get(2)?,
             row.try_get(3)?,
         ))
-    }
-
-    /// Like [`Store::posture_generation`], for the last-scan records.
-    ///
-    /// # Errors
-    /// On a database error.
-    pub async fn activity_generation(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(last_scan_at), 0) FROM tenant_activity")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get(0)?)
     }
 
     /// Records how a tenant's latest scan or import ended.

@@ -280,20 +280,6 @@ impl Store {
             .collect()
     }
 
-    /// A number that changes whenever a tenant is added or removed (their
-    /// count and newest creation time): read caches compare it.
-    ///
-    /// # Errors
-    /// On a database error.
-    pub async fn tenants_generation(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(created_at), 0) FROM tenants")
-            .fetch_one(&self.pool)
-            .await?;
-        let count: i64 = row.try_get(0)?;
-        let newest: i64 = row.try_get(1)?;
-        Ok(newest ^ count.rotate_left(40))
-    }
-
     /// Returns one tenant.
     ///
     /// # Errors

@@ -50,8 +50,6 @@ pub struct NewUser {
 pub struct SessionRecord {
     /// The user.
     pub user_id: String,
-    /// The hash of the session's CSRF token.
-    pub csrf_hash: String,
     /// When it expires.
     pub expires_at: DateTime<Utc>,
 }
@@ -323,20 +321,16 @@ impl Store {
         &self,
         id_hash: &str,
         user_id: &str,
-        csrf_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf_hash, created_at, expires_at, last_seen) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(id_hash)
         .bind(user_id)
-        .bind(csrf_hash)
         .bind(now)
         .bind(expires_at.timestamp_millis())
-        .bind(now)
         .execute(&self.pool)
         .await?;
         // Expired sessions go as new ones arrive.
@@ -353,7 +347,7 @@ impl Store {
     /// On a database error.
     pub async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT user_id, csrf_hash, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+            "SELECT user_id, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
         )
         .bind(id_hash)
         .bind(now_ms())
@@ -362,8 +356,7 @@ impl Store {
         row.map(|r| {
             Ok(SessionRecord {
                 user_id: r.try_get(0)?,
-                csrf_hash: r.try_get(1)?,
-                expires_at: ts(r.try_get(2)?),
+                expires_at: ts(r.try_get(1)?),
             })
         })
         .transpose()

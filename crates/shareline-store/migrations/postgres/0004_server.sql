@@ -20,14 +20,13 @@ CREATE TABLE user_tenants (
 );
 CREATE INDEX user_tenants_tenant ON user_tenants (tenant_id);
 
--- Only hashes of session ids and tokens are stored.
+-- Only hashes of session ids and tokens are stored (a session's CSRF token
+-- is derived from its secret, so it is not stored at all).
 CREATE TABLE sessions (
     id_hash     TEXT PRIMARY KEY,
     user_id     TEXT NOT NULL REFERENCES users(id),
-    csrf_hash   TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
-    expires_at  BIGINT NOT NULL,
-    last_seen   BIGINT NOT NULL
+    expires_at  BIGINT NOT NULL
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 
