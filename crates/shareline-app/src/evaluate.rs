@@ -80,6 +80,25 @@ fn fingerprint(
     hex::encode(h.finalize())
 }
 
+/// Tenants evaluated at once by [`evaluate_tenants`]: two keep both cores
+/// busy, one tenant's findings being written (the database takes one
+/// writer) while the next one's are read and computed.
+pub const PIPELINE: usize = 2;
+
+/// Evaluates several tenants, [`PIPELINE`] at a time, yielding each
+/// tenant's outcome in the order given. One tenant's failure does not stop
+/// the others.
+pub fn evaluate_tenants<'a>(
+    store: &'a Store,
+    tenants: &'a [TenantId],
+    opts: EvaluateOptions,
+) -> impl futures::Stream<Item = (&'a TenantId, Result<EvaluationSummary, AppError>)> + 'a {
+    use futures::StreamExt as _;
+    futures::stream::iter(tenants)
+        .map(move |t| async move { (t, evaluate_tenant(store, t, opts).await) })
+        .buffered(PIPELINE)
+}
+
 /// Evaluates the tenant's current inventory and stores the findings.
 ///
 /// # Errors
@@ -94,6 +113,7 @@ pub async fn evaluate_tenant(
     let now = opts.now.unwrap_or(started);
     let catalog = catalog()?;
     let clock = std::time::Instant::now();
+    tracing::debug!(tenant = %tenant, "evaluation started");
     let items: Vec<Item> = store
         .current_items(tenant)
         .await?
@@ -111,9 +131,10 @@ pub async fn evaluate_tenant(
     )?;
     let arrangement = crate::responsibility::Arrangement::load(store, tenant).await?;
     let print = fingerprint(catalog, &overrides, &mutes, now, &arrangement.fingerprint());
-    let prev: HashMap<String, Finding> = store
-        .load_findings(tenant)
-        .await?
+    let stored = store.load_findings(tenant).await?;
+    let prev_rows = stored.rows;
+    let prev: HashMap<String, Finding> = stored
+        .findings
         .into_iter()
         .map(|f| (f.result.id.clone(), f))
         .collect();
@@ -134,7 +155,7 @@ pub async fn evaluate_tenant(
     let incremental = !opts.full && last.as_ref().is_some_and(|l| l.fingerprint == print);
 
     let tenant_name = tenant.as_str().to_owned();
-    let (output, rec, live_count, engine_ms, mode) = tokio::task::spawn_blocking(move || {
+    let (output, rec, prev, live_count, engine_ms, mode) = tokio::task::spawn_blocking(move || {
         let t0 = std::time::Instant::now();
         let mut evaluated: HashMap<&ResourceKey, &str> = HashMap::new();
         for f in prev.values().filter(|f| f.removed_at.is_none()) {
@@ -230,6 +251,7 @@ pub async fn evaluate_tenant(
         Ok::<_, AppError>((
             (evaluations, results_len, by_status, posture),
             rec,
+            prev,
             items.len(),
             engine_ms,
             mode,
@@ -252,15 +274,17 @@ pub async fn evaluate_tenant(
         failing: to_i64(by_status.get(&Status::Fail).copied().unwrap_or(0)),
     };
     let written = std::time::Instant::now();
+    let placed = shareline_engine::place(&prev, &prev_rows, &rec.changed);
     store
-        .apply_evaluation(tenant, &record, &rec.changed, &rec.events)
+        .apply_evaluation(tenant, &record, &placed.rows, &placed.packed, &rec.events)
         .await?;
     store
         .record_posture(tenant, &snapshot, &check_posture)
         .await?;
     tracing::debug!(
         ms = written.elapsed().as_millis(),
-        findings = rec.changed.len(),
+        rows = placed.rows.len(),
+        packed = placed.packed.len(),
         events = rec.events.len(),
         "findings written"
     );

@@ -2,11 +2,11 @@
 //! cross-customer queue: counts by status, severity and owner, a score, and
 //! one row per check.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use shareline_catalog::Severity;
-use shareline_engine::compliance::rollup;
+use shareline_engine::compliance::{Tally, standing};
 use shareline_engine::responsibility::Party;
 use shareline_engine::{Finding, Status};
 use shareline_store::{CheckPosture, PostureSnapshot};
@@ -34,10 +34,7 @@ pub fn summarize<'a>(
     resources: i64,
     at: DateTime<Utc>,
 ) -> (PostureSnapshot, Vec<CheckPosture>) {
-    let live: Vec<&Finding> = findings
-        .into_iter()
-        .filter(|f| f.removed_at.is_none())
-        .collect();
+    let live = findings.into_iter().filter(|f| f.removed_at.is_none());
     let mut s = PostureSnapshot {
         tenant_id: tenant.to_owned(),
         at,
@@ -45,9 +42,14 @@ pub fn summarize<'a>(
         ..PostureSnapshot::default()
     };
     let mut checks: BTreeMap<&str, CheckPosture> = BTreeMap::new();
+    let mut tallies: HashMap<&str, Tally> = HashMap::new();
     let (mut pass_w, mut fail_w) = (0_i64, 0_i64);
-    for f in &live {
+    for f in live {
         let r = &f.result;
+        tallies
+            .entry(r.check_id.as_str())
+            .or_default()
+            .add(r.status);
         let c = checks
             .entry(r.check_id.as_str())
             .or_insert_with(|| CheckPosture {
@@ -102,13 +104,13 @@ pub fn summarize<'a>(
             .frameworks
             .iter()
             .map(|fw| {
-                let r = rollup(fw, live.iter().map(|f| &f.result));
+                let st = standing(fw, &tallies);
                 serde_json::json!({
                     "id": fw.id,
                     "name": fw.name,
-                    "score": r.score,
-                    "failing": r.counts.get("FAIL").copied().unwrap_or(0),
-                    "passing": r.counts.get("PASS").copied().unwrap_or(0),
+                    "score": st.score,
+                    "failing": st.failing,
+                    "passing": st.passing,
                 })
             })
             .collect(),

@@ -145,7 +145,6 @@ pub fn route(
 ) -> Result<(), AppError> {
     let model = aws_model()?;
     let catalog = catalog()?;
-    let mut resolvers: BTreeMap<Option<String>, Resolver<'_>> = BTreeMap::new();
     let mut provider_failures = BTreeSet::new();
     // Failing findings this run did not re-evaluate still count.
     for r in earlier_failures {
@@ -170,15 +169,28 @@ pub fn route(
         .iter()
         .map(|(k, r)| (k, classify(model, r)))
         .collect();
-    type CacheKey = (String, Option<String>, String, String, i64);
-    let mut cache: HashMap<CacheKey, Resolution> = HashMap::new();
+    // Per (classification, area, first sighting): the owner and the copied
+    // parties. Millions of results share a few hundred answers.
+    type CacheKey<'c> = (&'c str, Option<&'c str>, &'c str, &'c str, i64);
+    let mut cache: HashMap<CacheKey<'_>, (Party, Vec<Party>)> = HashMap::new();
+    let mut resolvers: Vec<(Option<&str>, Resolver<'_>)> = Vec::new();
     for r in results.iter_mut() {
-        let as_of = first_seen.get(&r.id).copied().unwrap_or(now);
-        let offering = arrangement.offering_at(as_of, now).map(str::to_owned);
-        let resolver = resolvers
-            .entry(offering)
-            .or_insert_with(|| arrangement.resolver(model, as_of, now));
         let Some(check) = catalog.check(&r.check_id) else {
+            continue;
+        };
+        let Some(area) = check.meta.areas.first() else {
+            continue;
+        };
+        let as_of = first_seen.get(&r.id).copied().unwrap_or(now);
+        let offering = arrangement.offering_at(as_of, now);
+        let i = match resolvers.iter().position(|(o, _)| *o == offering) {
+            Some(i) => i,
+            None => {
+                resolvers.push((offering, arrangement.resolver(model, as_of, now)));
+                resolvers.len() - 1
+            }
+        };
+        let Some((_, resolver)) = resolvers.get(i) else {
             continue;
         };
         let pseudo;
@@ -195,41 +207,44 @@ pub fn route(
                 &pseudo
             }
         };
-        let class = classes
-            .get(&r.key)
-            .cloned()
-            .unwrap_or_else(|| classify(model, resource));
-        let mut resolve = |area: &str| {
-            let key = (
-                class.service.clone(),
-                class.variant.clone(),
-                class.model.clone(),
-                area.to_owned(),
-                as_of.timestamp_millis(),
-            );
-            if !selectors && let Some(hit) = cache.get(&key) {
-                return hit.clone();
+        let owned;
+        let class = match classes.get(&r.key) {
+            Some(c) => c,
+            None => {
+                owned = classify(model, resource);
+                &owned
             }
-            let res = resolver.resolve(&subject(resource, &class), area, as_of, now);
-            if !selectors {
-                cache.insert(key, res.clone());
+        };
+        let cached = (!selectors).then(|| classes.get(&r.key)).flatten();
+        let mut owner_of = |area: &'static str| {
+            let resolve = || {
+                let res = resolver.resolve(&subject(resource, class), area, as_of, now);
+                (res.owner, res.copied)
+            };
+            match cached {
+                Some(c) => cache
+                    .entry((
+                        c.service.as_str(),
+                        c.variant.as_deref(),
+                        c.model.as_str(),
+                        area,
+                        as_of.timestamp_millis(),
+                    ))
+                    .or_insert_with(resolve)
+                    .clone(),
+                None => resolve(),
             }
-            res
         };
-        let mut areas = check.meta.areas.iter();
-        let Some(area) = areas.next() else {
-            continue;
-        };
-        let res = resolve(area);
-        r.owner = Some(res.owner);
-        r.copied = res.copied.clone();
-        for extra in areas {
-            let other = resolve(extra);
-            if other.owner != res.owner && !r.copied.contains(&other.owner) {
-                r.copied.push(other.owner);
+        let (owner, mut copied) = owner_of(area);
+        for extra in check.meta.areas.iter().skip(1) {
+            let (other, _) = owner_of(extra);
+            if other != owner && !copied.contains(&other) {
+                copied.push(other);
             }
         }
-        if res.owner == Party::Provider && r.status == Status::Fail {
+        r.owner = Some(owner);
+        r.copied = copied;
+        if owner == Party::Provider && r.status == Status::Fail {
             provider_failures.insert((area.clone(), class.service.clone(), class.model.clone()));
         }
     }

@@ -126,7 +126,8 @@ async fn seed(store: &Store, tenants: u64, per_tenant: u64) -> Result<()> {
 }
 
 async fn bench_evaluate(store: &Store, resources: u64, tenants: u64) -> Result<()> {
-    use shareline_app::evaluate::{EvaluateOptions, evaluate_tenant};
+    use futures::StreamExt as _;
+    use shareline_app::evaluate::{EvaluateOptions, evaluate_tenants};
     anyhow::ensure!(
         tenants > 0 && resources >= tenants,
         "need at least one resource per tenant"
@@ -157,23 +158,21 @@ async fn bench_evaluate(store: &Store, resources: u64, tenants: u64) -> Result<(
     let (mut engine_ms, mut evaluations, mut findings, mut total_resources) =
         (0u128, 0i64, 0i64, 0i64);
     let started = Instant::now();
-    for (i, tenant) in bench.iter().enumerate() {
-        let s = evaluate_tenant(
-            store,
-            tenant,
-            EvaluateOptions {
-                full: true,
-                now: None,
-            },
-        )
-        .await?;
+    let opts = EvaluateOptions {
+        full: true,
+        now: None,
+    };
+    let mut runs = std::pin::pin!(evaluate_tenants(store, &bench, opts));
+    let mut i = 0;
+    while let Some((tenant, s)) = runs.next().await {
+        let s = s.with_context(|| format!("evaluating tenant `{tenant}`"))?;
         engine_ms += s.engine_ms;
         evaluations += s.record.evaluations;
         findings += s.record.results;
         total_resources += s.record.resources;
+        i += 1;
         eprintln!(
-            "evaluated {}/{} tenants in {:.1}s",
-            i + 1,
+            "evaluated {i}/{} tenants in {:.1}s",
             bench.len(),
             started.elapsed().as_secs_f64()
         );

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
-use shareline_app::evaluate::{EvaluateOptions, EvaluationSummary, catalog, evaluate_tenant};
+use shareline_app::evaluate::{
+    EvaluateOptions, EvaluationSummary, catalog, evaluate_tenant, evaluate_tenants,
+};
 use shareline_app::findings::{NewMute, add_mute, compliance, list, list_mutes, show};
 use shareline_app::outputs;
 use shareline_catalog::Severity;
@@ -220,18 +222,16 @@ async fn tenants(store: &Store, only: Option<&str>) -> Result<Vec<TenantId>> {
 
 /// Evaluates tenants and prints a summary.
 pub(crate) async fn evaluate(store: &Store, args: EvaluateArgs) -> Result<()> {
+    use futures::StreamExt as _;
+    let chosen = tenants(store, args.tenant.as_deref()).await?;
+    let opts = EvaluateOptions {
+        full: args.full,
+        now: None,
+    };
     let mut all = Vec::new();
-    for t in tenants(store, args.tenant.as_deref()).await? {
-        let summary = evaluate_tenant(
-            store,
-            &t,
-            EvaluateOptions {
-                full: args.full,
-                now: None,
-            },
-        )
-        .await
-        .with_context(|| format!("evaluating tenant `{t}`"))?;
+    let mut runs = std::pin::pin!(evaluate_tenants(store, &chosen, opts));
+    while let Some((t, summary)) = runs.next().await {
+        let summary = summary.with_context(|| format!("evaluating tenant `{t}`"))?;
         all.push((t.to_string(), summary));
     }
     print_summaries(&all, args.format)

@@ -177,27 +177,21 @@ pub fn rollup<'a>(
                 for p in failing_parties {
                     parties.entry(p).or_default().2 += 1;
                 }
-                r.status = if r.fail > 0 {
-                    ReqStatus::Fail
-                } else if r.pass + r.muted > 0 {
-                    ReqStatus::Pass
-                } else if r.unknown > 0 {
-                    ReqStatus::Unknown
-                } else {
-                    ReqStatus::NoResources
-                };
+                r.status = status_of(&Tally {
+                    pass: r.pass,
+                    fail: r.fail,
+                    muted: r.muted,
+                    unknown: r.unknown,
+                });
             }
             *counts.entry(r.status.as_str()).or_default() += 1;
             r
         })
         .collect();
-    let pass = counts.get("PASS").copied().unwrap_or(0);
-    let fail = counts.get("FAIL").copied().unwrap_or(0);
-    let score = (pass + fail > 0).then(|| {
-        #[allow(clippy::cast_precision_loss, reason = "requirement counts are small")]
-        let s = pass as f64 * 100.0 / (pass + fail) as f64;
-        (s * 10.0).round() / 10.0
-    });
+    let score = score_of(
+        counts.get("PASS").copied().unwrap_or(0),
+        counts.get("FAIL").copied().unwrap_or(0),
+    );
     #[allow(
         clippy::cast_precision_loss,
         reason = "finding counts fit an f64 exactly"
@@ -221,5 +215,92 @@ pub fn rollup<'a>(
         requirements,
         counts,
         score,
+    }
+}
+
+/// Findings of one check (or one requirement) by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Passing.
+    pub pass: usize,
+    /// Failing.
+    pub fail: usize,
+    /// Muted.
+    pub muted: usize,
+    /// Unknown or errored.
+    pub unknown: usize,
+}
+
+impl Tally {
+    /// Counts one finding.
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Muted => self.muted += 1,
+            Status::Unknown | Status::Error => self.unknown += 1,
+        }
+    }
+}
+
+/// An automated requirement's state from its findings' tally.
+fn status_of(t: &Tally) -> ReqStatus {
+    if t.fail > 0 {
+        ReqStatus::Fail
+    } else if t.pass + t.muted > 0 {
+        ReqStatus::Pass
+    } else if t.unknown > 0 {
+        ReqStatus::Unknown
+    } else {
+        ReqStatus::NoResources
+    }
+}
+
+/// Passing over passing-plus-failing requirements, in percent to one decimal.
+fn score_of(pass: usize, fail: usize) -> Option<f64> {
+    (pass + fail > 0).then(|| {
+        #[allow(clippy::cast_precision_loss, reason = "requirement counts are small")]
+        let s = pass as f64 * 100.0 / (pass + fail) as f64;
+        (s * 10.0).round() / 10.0
+    })
+}
+
+/// A framework's standing in brief: the score and the passing and failing
+/// requirements, from per-check tallies. The same numbers as [`rollup`]
+/// without listing failing resources, for summaries over many findings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standing {
+    /// As [`Report::score`].
+    pub score: Option<f64>,
+    /// Passing requirements.
+    pub passing: usize,
+    /// Failing requirements.
+    pub failing: usize,
+}
+
+/// The framework's [`Standing`] given each check's tally.
+pub fn standing(framework: &Framework, by_check: &HashMap<&str, Tally>) -> Standing {
+    let (mut passing, mut failing) = (0, 0);
+    for req in &framework.requirements {
+        if req.assessment != Assessment::Automated {
+            continue;
+        }
+        let mut t = Tally::default();
+        for c in req.checks.iter().filter_map(|c| by_check.get(c.as_str())) {
+            t.pass += c.pass;
+            t.fail += c.fail;
+            t.muted += c.muted;
+            t.unknown += c.unknown;
+        }
+        match status_of(&t) {
+            ReqStatus::Pass => passing += 1,
+            ReqStatus::Fail => failing += 1,
+            ReqStatus::Manual | ReqStatus::NoResources | ReqStatus::Unknown => {}
+        }
+    }
+    Standing {
+        score: score_of(passing, failing),
+        passing,
+        failing,
     }
 }

@@ -134,6 +134,20 @@ pub struct Finding {
     pub removed_at: Option<DateTime<Utc>>,
 }
 
+impl Finding {
+    /// True for a live finding that has passed ever since it was first
+    /// seen: no status change, nothing resolved or reopened, not removed.
+    /// Most findings are such passes; the store packs them by resource
+    /// instead of giving each a row (see [`crate::place`]).
+    pub fn only_ever_passed(&self) -> bool {
+        self.result.status == Status::Pass
+            && self.status_since == self.first_seen
+            && self.resolved_at.is_none()
+            && self.reopened_count == 0
+            && self.removed_at.is_none()
+    }
+}
+
 /// One entry of a finding's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

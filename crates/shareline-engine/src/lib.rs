@@ -356,3 +356,68 @@ pub fn reconcile(
     }
     out
 }
+
+/// One resource's packed passes after an evaluation: every finding on it
+/// that has only ever passed and has no row. Empty when none is left.
+#[derive(Debug)]
+pub struct Packed<'a> {
+    /// The resource.
+    pub key: &'a ResourceKey,
+    /// Its packed passes, by check id.
+    pub passes: Vec<&'a Finding>,
+}
+
+/// Where an evaluation's changed findings are stored.
+#[derive(Debug, Default)]
+pub struct Placement<'a> {
+    /// Findings written one row each: every one that has ever not passed,
+    /// and every one already stored as a row.
+    pub rows: Vec<&'a Finding>,
+    /// Resources whose packed passes changed, with all of them.
+    pub packed: Vec<Packed<'a>>,
+}
+
+/// Places `changed` (from [`reconcile`]): a finding that has only ever
+/// passed ([`Finding::only_ever_passed`]) and has no row yet is packed into
+/// its resource's passes; every other one is a row, and a packed pass that
+/// stops passing moves to a row for good (it now has a history). `prev` is
+/// what was stored before, `rows` the ids of those stored as rows.
+pub fn place<'a>(
+    prev: &'a HashMap<String, Finding>,
+    rows: &HashSet<String>,
+    changed: &'a [Finding],
+) -> Placement<'a> {
+    let mut out = Placement::default();
+    let mut touched: BTreeMap<&'a ResourceKey, Vec<&'a Finding>> = BTreeMap::new();
+    for f in changed {
+        let id = f.result.id.as_str();
+        if rows.contains(id) || !f.only_ever_passed() {
+            out.rows.push(f);
+            if prev.contains_key(id) && !rows.contains(id) {
+                // It was packed: its resource's passes lose it.
+                touched.entry(&f.result.key).or_default();
+            }
+        } else {
+            touched.entry(&f.result.key).or_default().push(f);
+        }
+    }
+    if !touched.is_empty() {
+        let changed_ids: HashSet<&str> = changed.iter().map(|f| f.result.id.as_str()).collect();
+        for (id, f) in prev {
+            if rows.contains(id) || changed_ids.contains(id.as_str()) {
+                continue;
+            }
+            if let Some(passes) = touched.get_mut(&f.result.key) {
+                passes.push(f);
+            }
+        }
+    }
+    out.packed = touched
+        .into_iter()
+        .map(|(key, mut passes)| {
+            passes.sort_by(|a, b| a.result.check_id.cmp(&b.result.check_id));
+            Packed { key, passes }
+        })
+        .collect();
+    out
+}

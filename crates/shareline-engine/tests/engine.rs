@@ -307,3 +307,162 @@ fn finding_ids_are_stable_across_runs() {
         &key
     )));
 }
+
+#[test]
+fn standing_from_tallies_equals_the_full_rollup() {
+    use shareline_engine::compliance::{Tally, rollup, standing};
+    let mut inv = inventory();
+    inv.push(bucket(
+        "111111111111",
+        "broken",
+        "Enabled",
+        Some("{not json"),
+    ));
+    let results = run(&items(inv), Selection::Full, &[]);
+    let mut tallies: HashMap<&str, Tally> = HashMap::new();
+    for r in &results {
+        tallies
+            .entry(r.check_id.as_str())
+            .or_default()
+            .add(r.status);
+    }
+    let catalog = Catalog::builtin().unwrap();
+    let mut failing_somewhere = 0;
+    for fw in &catalog.frameworks {
+        let full = rollup(fw, &results);
+        let brief = standing(fw, &tallies);
+        let count = |s: &str| full.counts.get(s).copied().unwrap_or(0);
+        assert_eq!(brief.score, full.score, "{}", fw.id);
+        assert_eq!(brief.passing, count("PASS"), "{}", fw.id);
+        assert_eq!(brief.failing, count("FAIL"), "{}", fw.id);
+        failing_somewhere += brief.failing;
+    }
+    assert!(
+        failing_somewhere > 0,
+        "the inventory fails some requirement"
+    );
+}
+
+/// What a store holds after applying placements: rows by id, and packed
+/// passes by resource.
+#[derive(Default)]
+struct Stored {
+    rows: HashMap<String, Finding>,
+    packed: std::collections::BTreeMap<shareline_model::ResourceKey, Vec<Finding>>,
+}
+
+impl Stored {
+    fn all(&self) -> HashMap<String, Finding> {
+        let mut all = self.rows.clone();
+        for f in self.packed.values().flatten() {
+            assert!(
+                all.insert(f.result.id.clone(), f.clone()).is_none(),
+                "{} is both a row and packed",
+                f.result.check_id
+            );
+        }
+        all
+    }
+
+    fn evaluate(&mut self, inv: Vec<Resource>, at: DateTime<Utc>) {
+        let catalog = Catalog::builtin().unwrap();
+        let items = items(inv);
+        let results = run(&items, Selection::Full, &[]);
+        let prev = self.all();
+        let live = items.iter().map(|i| i.resource.key()).collect();
+        let rec = reconcile(catalog, &prev, results, Selection::Full, &live, at);
+        let ids: HashSet<String> = self.rows.keys().cloned().collect();
+        let placed = shareline_engine::place(&prev, &ids, &rec.changed);
+        let (rows, packed): (
+            Vec<Finding>,
+            Vec<(shareline_model::ResourceKey, Vec<Finding>)>,
+        ) = (
+            placed.rows.into_iter().cloned().collect(),
+            placed
+                .packed
+                .into_iter()
+                .map(|p| (p.key.clone(), p.passes.into_iter().cloned().collect()))
+                .collect(),
+        );
+        for f in rows {
+            self.rows.insert(f.result.id.clone(), f);
+        }
+        for (key, passes) in packed {
+            if passes.is_empty() {
+                self.packed.remove(&key);
+            } else {
+                self.packed.insert(key, passes);
+            }
+        }
+        // Whatever the split, the store holds exactly the reconciled state.
+        let mut expected = prev;
+        for f in rec.changed {
+            expected.insert(f.result.id.clone(), f);
+        }
+        assert_eq!(self.all(), expected);
+    }
+
+    fn is_row(&self, check: &str, resource_id: &str) -> bool {
+        self.rows
+            .values()
+            .any(|f| f.result.check_id == check && f.result.key.resource_id == resource_id)
+    }
+
+    fn is_packed(&self, check: &str, resource_id: &str) -> bool {
+        self.packed
+            .values()
+            .flatten()
+            .any(|f| f.result.check_id == check && f.result.key.resource_id == resource_id)
+    }
+}
+
+#[test]
+fn passes_are_packed_until_they_first_stop_passing() {
+    let versioning = "aws_s3_bucket_versioning_enabled";
+    let t = |h: i64| now() + chrono::Duration::hours(h);
+    let mut store = Stored::default();
+    store.evaluate(inventory(), t(0));
+    assert!(store.is_packed(versioning, "a-logs"), "a pass is packed");
+    assert!(store.is_row(versioning, "a-web"), "a failure is a row");
+    assert!(
+        store.rows.values().all(|f| !f.only_ever_passed()),
+        "only findings with a history have rows"
+    );
+
+    // a-logs stops versioning; a-web is deleted.
+    let mut inv = inventory();
+    inv[0] = bucket(A, "a-logs", "Suspended", None);
+    inv.remove(1);
+    store.evaluate(inv, t(1));
+    assert!(store.is_row(versioning, "a-logs"));
+    assert!(
+        !store.is_packed(versioning, "a-logs"),
+        "it left the packed passes"
+    );
+    assert!(
+        store.packed.keys().all(|k| k.resource_id != "a-web"),
+        "a deleted resource keeps no packed passes"
+    );
+    assert!(
+        store
+            .rows
+            .values()
+            .any(|f| f.result.key.resource_id == "a-web"
+                && f.result.status == Status::Pass
+                && f.removed_at.is_some()),
+        "its passes are kept as removed rows"
+    );
+
+    // a-logs is fixed: the finding passes again but keeps its row and history.
+    let mut inv = inventory();
+    inv.remove(1);
+    store.evaluate(inv, t(2));
+    let fixed = store
+        .rows
+        .values()
+        .find(|f| f.result.check_id == versioning && f.result.key.resource_id == "a-logs")
+        .unwrap();
+    assert_eq!(fixed.result.status, Status::Pass);
+    assert_eq!(fixed.resolved_at, Some(t(2)));
+    assert!(!store.is_packed(versioning, "a-logs"));
+}

@@ -1,10 +1,18 @@
 //! Findings and their history, evaluations, mutes and per-tenant check
 //! parameters. Everything is tenant-scoped; finding history is append-only.
+//!
+//! A finding that has only ever passed has no row of its own: it is packed
+//! with the other such passes of its resource into one `finding_passes` row
+//! (a JSON array). Most findings are such passes, so an evaluation writes a
+//! row per resource and per finding with a history instead of a row per
+//! finding. Reads unpack them: callers see one [`Finding`] per finding
+//! either way. The engine decides what goes where ([`shareline_engine::place`]).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -12,7 +20,7 @@ use sqlx::{AssertSqlSafe, Row};
 use shareline_catalog::Severity;
 use shareline_engine::mutes::Mute;
 use shareline_engine::responsibility::Party;
-use shareline_engine::{CheckResult, Event, Finding, Status};
+use shareline_engine::{CheckResult, Event, Finding, Packed, Status, finding_id};
 use shareline_model::{Resource, ResourceKey, TenantId};
 
 use crate::records::ts;
@@ -24,6 +32,133 @@ const FINDING_COLS: &str = "id, check_id, service, severity, status, muted_by, a
 
 /// Rows per multi-row INSERT (24 parameters each stays under SQLite's limit).
 const BATCH: usize = 400;
+
+/// Columns of a `finding_passes` row, in order.
+const PASS_COLS: &str =
+    "account_id, region, resource_type, resource_id, arn, name, resource_hash, last_seen, passes";
+
+/// One packed pass, as stored in a `finding_passes` row's JSON array (short
+/// names: a resource has dozens of them).
+#[derive(Debug, Serialize, Deserialize)]
+struct PassEntry<'a> {
+    #[serde(rename = "c")]
+    check_id: Cow<'a, str>,
+    #[serde(rename = "s")]
+    service: Cow<'a, str>,
+    #[serde(rename = "v")]
+    severity: Severity,
+    #[serde(rename = "m")]
+    message: Cow<'a, str>,
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    field: Option<Cow<'a, str>>,
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    value: Option<Cow<'a, Value>>,
+    /// First seen, in milliseconds.
+    #[serde(rename = "t")]
+    first_seen: i64,
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    owner: Option<Party>,
+    #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
+    copied: Vec<Party>,
+}
+
+impl<'a> PassEntry<'a> {
+    fn of(f: &'a Finding) -> Self {
+        let r = &f.result;
+        Self {
+            check_id: Cow::Borrowed(&r.check_id),
+            service: Cow::Borrowed(&r.service),
+            severity: r.severity,
+            message: Cow::Borrowed(&r.evidence.message),
+            field: r.evidence.field.as_deref().map(Cow::Borrowed),
+            value: r.evidence.value.as_ref().map(Cow::Borrowed),
+            first_seen: f.first_seen.timestamp_millis(),
+            owner: r.owner,
+            copied: r.copied.clone(),
+        }
+    }
+}
+
+/// Unpacks a `finding_passes` row (selected as [`PASS_COLS`]).
+fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
+    let key = ResourceKey {
+        account_id: r.try_get(0)?,
+        region: r.try_get(1)?,
+        resource_type: r.try_get(2)?,
+        resource_id: r.try_get(3)?,
+    };
+    let (arn, name, hash): (String, String, String) = (r.try_get(4)?, r.try_get(5)?, r.try_get(6)?);
+    let last_seen = ts(r.try_get(7)?);
+    let passes: String = r.try_get(8)?;
+    let entries: Vec<PassEntry<'_>> = serde_json::from_str(&passes)
+        .map_err(|e| StoreError::Corrupt(format!("packed passes of `{}`: {e}", key.resource_id)))?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let first_seen = ts(e.first_seen);
+            Finding {
+                result: CheckResult {
+                    id: finding_id(tenant, &e.check_id, &key),
+                    check_id: e.check_id.into_owned(),
+                    key: key.clone(),
+                    arn: arn.clone(),
+                    name: name.clone(),
+                    resource_hash: hash.clone(),
+                    service: e.service.into_owned(),
+                    severity: e.severity,
+                    status: Status::Pass,
+                    muted_by: None,
+                    evidence: shareline_checks::Evidence {
+                        message: e.message.into_owned(),
+                        field: e.field.map(Cow::into_owned),
+                        value: e.value.map(Cow::into_owned),
+                    },
+                    owner: e.owner,
+                    copied: e.copied,
+                },
+                first_seen,
+                last_seen,
+                status_since: first_seen,
+                resolved_at: None,
+                reopened_count: 0,
+                removed_at: None,
+            }
+        })
+        .collect())
+}
+
+/// Severities worst first.
+fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::Critical => 0,
+        Severity::High => 1,
+        Severity::Medium => 2,
+        Severity::Low => 3,
+        Severity::Informational => 4,
+    }
+}
+
+/// The order findings are listed in: worst first, then by check and
+/// resource (as the SQL's `ORDER BY`).
+fn list_order(f: &Finding) -> (u8, &str, &str, &str, &str) {
+    let r = &f.result;
+    (
+        severity_rank(r.severity),
+        &r.check_id,
+        &r.key.account_id,
+        &r.key.region,
+        &r.key.resource_id,
+    )
+}
+
+/// A tenant's stored findings.
+#[derive(Debug, Default)]
+pub struct StoredFindings {
+    /// Every finding, removed ones included.
+    pub findings: Vec<Finding>,
+    /// The ids of those stored as rows; the others are packed passes.
+    pub rows: HashSet<String>,
+}
 
 /// Which findings to list.
 #[derive(Debug, Clone, Default)]
@@ -202,11 +337,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Every finding of the tenant, removed ones included.
+    /// Every finding of the tenant, removed ones included, and which of
+    /// them are rows.
     ///
     /// # Errors
-    /// On a database error.
-    pub async fn load_findings(&self, tenant: &TenantId) -> Result<Vec<Finding>, StoreError> {
+    /// On a database error or a corrupt packed pass.
+    pub async fn load_findings(&self, tenant: &TenantId) -> Result<StoredFindings, StoreError> {
         let mut tx = self.tenant_tx(tenant).await?;
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {FINDING_COLS} FROM findings WHERE tenant_id = $1"
@@ -214,12 +350,45 @@ impl Store {
         .bind(tenant.as_str())
         .fetch_all(&mut *tx)
         .await?;
+        let packed = self.packed_findings(&mut tx, tenant, &[]).await?;
         tx.commit().await?;
-        rows.iter().map(finding_row).collect()
+        let mut out = StoredFindings {
+            findings: rows.iter().map(finding_row).collect::<Result<_, _>>()?,
+            rows: HashSet::new(),
+        };
+        out.rows = out.findings.iter().map(|f| f.result.id.clone()).collect();
+        out.findings.extend(packed);
+        Ok(out)
     }
 
-    /// Stores one evaluation atomically: the changed findings, their history
-    /// entries, last-seen for every live finding, and the run's record.
+    /// The tenant's packed passes, of these accounts (all when empty).
+    async fn packed_findings(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tenant: &TenantId,
+        accounts: &[String],
+    ) -> Result<Vec<Finding>, StoreError> {
+        let mut sql = format!("SELECT {PASS_COLS} FROM finding_passes WHERE tenant_id = $1");
+        if !accounts.is_empty() {
+            let marks: Vec<String> = (0..accounts.len()).map(|i| format!("${}", i + 2)).collect();
+            sql.push_str(&format!(" AND account_id IN ({})", marks.join(", ")));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(tenant.as_str());
+        for a in accounts {
+            q = q.bind(a.as_str());
+        }
+        let rows = q.fetch_all(&mut **tx).await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            out.extend(unpack(tenant.as_str(), r)?);
+        }
+        Ok(out)
+    }
+
+    /// Stores one evaluation atomically: the changed findings' rows, the
+    /// packed passes of the resources whose passes changed (a resource with
+    /// none left loses its row), the history entries, last-seen for every
+    /// live finding, and the run's record.
     ///
     /// # Errors
     /// On a database error; nothing is stored then.
@@ -227,7 +396,8 @@ impl Store {
         &self,
         tenant: &TenantId,
         record: &EvaluationRecord,
-        changed: &[Finding],
+        changed: &[&Finding],
+        packed: &[Packed<'_>],
         events: &[Event],
     ) -> Result<(), StoreError> {
         let t = tenant.as_str();
@@ -276,6 +446,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
+        self.write_packed(&mut tx, t, record, packed).await?;
         for chunk in events.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO finding_events (tenant_id, finding_id, at, kind, from_status, \
@@ -304,6 +475,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
+            "UPDATE finding_passes SET last_seen = $2 WHERE tenant_id = $1 AND last_seen < $2",
+        )
+        .bind(t)
+        .bind(record.started_at.timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
             "INSERT INTO evaluations (tenant_id, id, started_at, finished_at, mode, fingerprint, \
              resources, evaluations, results, changed, failing) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -322,6 +500,67 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the packed passes of each resource in `packed`.
+    async fn write_packed(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        t: &str,
+        record: &EvaluationRecord,
+        packed: &[Packed<'_>],
+    ) -> Result<(), StoreError> {
+        let mut full = Vec::with_capacity(packed.len());
+        for p in packed {
+            // Every pass of a resource was evaluated on the same version:
+            // the first one says which.
+            if let Some(first) = p.passes.first() {
+                full.push((p, *first));
+                continue;
+            }
+            sqlx::query(
+                "DELETE FROM finding_passes WHERE tenant_id = $1 AND account_id = $2 \
+                 AND region = $3 AND resource_type = $4 AND resource_id = $5",
+            )
+            .bind(t)
+            .bind(p.key.account_id.as_str())
+            .bind(p.key.region.as_str())
+            .bind(p.key.resource_type.as_str())
+            .bind(p.key.resource_id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        let at = record.started_at.timestamp_millis();
+        for chunk in full.chunks(BATCH) {
+            let sql = format!(
+                "INSERT INTO finding_passes (tenant_id, {PASS_COLS}) VALUES {} \
+                 ON CONFLICT (tenant_id, account_id, region, resource_type, resource_id) \
+                 DO UPDATE SET arn = excluded.arn, name = excluded.name, \
+                 resource_hash = excluded.resource_hash, last_seen = excluded.last_seen, \
+                 passes = excluded.passes",
+                placeholders(self.backend, chunk.len(), 10)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (p, first) in chunk {
+                let entries: Vec<PassEntry<'_>> =
+                    p.passes.iter().map(|f| PassEntry::of(f)).collect();
+                let json = serde_json::to_string(&entries)
+                    .map_err(|e| StoreError::Invalid(format!("packed passes: {e}")))?;
+                q = q
+                    .bind(t)
+                    .bind(p.key.account_id.as_str())
+                    .bind(p.key.region.as_str())
+                    .bind(p.key.resource_type.as_str())
+                    .bind(p.key.resource_id.as_str())
+                    .bind(first.result.arn.as_str())
+                    .bind(first.result.name.as_str())
+                    .bind(first.result.resource_hash.as_str())
+                    .bind(at)
+                    .bind(json);
+            }
+            q.execute(&mut **tx).await?;
+        }
         Ok(())
     }
 
@@ -427,12 +666,31 @@ impl Store {
         for a in &args {
             q = q.bind(a.as_str());
         }
-        let rows = q
-            .bind(filter.limit.unwrap_or(10_000).clamp(1, 10_000_000))
-            .fetch_all(&mut *tx)
-            .await?;
+        let limit = filter.limit.unwrap_or(10_000).clamp(1, 10_000_000);
+        let rows = q.bind(limit).fetch_all(&mut *tx).await?;
+        let wants_passes = filter.statuses.is_empty() || filter.statuses.contains(&Status::Pass);
+        let packed = if wants_passes {
+            self.packed_findings(&mut tx, tenant, &filter.accounts)
+                .await?
+        } else {
+            Vec::new()
+        };
         tx.commit().await?;
-        rows.iter().map(finding_row).collect()
+        let mut out: Vec<Finding> = rows.iter().map(finding_row).collect::<Result<_, _>>()?;
+        if packed.is_empty() {
+            return Ok(out);
+        }
+        let keep = |f: &Finding| {
+            let r = &f.result;
+            (filter.severities.is_empty() || filter.severities.contains(&r.severity))
+                && (filter.services.is_empty() || filter.services.contains(&r.service))
+                && (filter.checks.is_empty() || filter.checks.contains(&r.check_id))
+                && (filter.owners.is_empty() || r.owner.is_some_and(|o| filter.owners.contains(&o)))
+        };
+        out.extend(packed.into_iter().filter(keep));
+        out.sort_by(|a, b| list_order(a).cmp(&list_order(b)));
+        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(out)
     }
 
     /// One finding.
@@ -448,11 +706,17 @@ impl Store {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        tx.commit().await?;
-        match row {
-            Some(r) => finding_row(&r),
-            None => Err(StoreError::NotFound(format!("finding `{id}`"))),
+        if let Some(r) = row {
+            tx.commit().await?;
+            return finding_row(&r);
         }
+        // A packed pass: its id is derived, so look through the packs.
+        let packed = self.packed_findings(&mut tx, tenant, &[]).await?;
+        tx.commit().await?;
+        packed
+            .into_iter()
+            .find(|f| f.result.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("finding `{id}`")))
     }
 
     /// A finding's history, oldest first.

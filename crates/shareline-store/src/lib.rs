@@ -29,7 +29,7 @@ use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use shareline_model::TenantId;
 
-pub use findings::{EvaluationRecord, FindingFilter, MuteRecord};
+pub use findings::{EvaluationRecord, FindingFilter, MuteRecord, StoredFindings};
 pub use inventory::{CommitPlan, CommitStats, Staged, StagedResource};
 pub use offboarding::Removed;
 pub use posture::{Activity, CheckPosture, PostureSnapshot, QueueRow, ScanJob};

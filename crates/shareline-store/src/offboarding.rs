@@ -27,6 +27,7 @@ const TENANT_TABLES: &[&str] = &[
     "tenant_activity",
     "user_tenants",
     "finding_events",
+    "finding_passes",
     "findings",
     "evaluations",
     "mutes",
@@ -147,6 +148,20 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        let packs =
+            run("SELECT passes FROM finding_passes WHERE tenant_id = $1 AND account_id = $2")
+                .fetch_all(&mut *tx)
+                .await?;
+        for p in &packs {
+            let passes: String = sqlx::Row::try_get(p, 0)?;
+            let n = serde_json::from_str::<Vec<serde::de::IgnoredAny>>(&passes)
+                .map_err(|e| StoreError::Corrupt(format!("packed passes: {e}")))?
+                .len();
+            removed.findings += u64::try_from(n).unwrap_or(u64::MAX);
+        }
+        run("DELETE FROM finding_passes WHERE tenant_id = $1 AND account_id = $2")
+            .execute(&mut *tx)
+            .await?;
         run(
             "DELETE FROM resource_versions WHERE tenant_id = $1 AND rid IN \
              (SELECT rid FROM resources WHERE tenant_id = $1 AND account_id = $2)",

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use shareline_catalog::Severity;
 use shareline_checks::Evidence;
 use shareline_engine::mutes::{Mute, Scope, Syntax};
-use shareline_engine::{CheckResult, Event, Finding, Status};
+use shareline_engine::{CheckResult, Event, Finding, Packed, Status, finding_id};
 use shareline_model::{ResourceKey, TenantId};
 use shareline_store::{EvaluationRecord, FindingFilter, Store, StoreError};
 
@@ -14,6 +14,7 @@ crate::store_test_suite!(
     findings_round_trip_with_history,
     findings_and_mutes_stay_inside_their_tenant,
     mutes_are_kept_when_removed_and_params_round_trip,
+    passes_are_packed_per_resource_and_read_as_findings,
 );
 
 fn t(s: &str) -> TenantId {
@@ -103,7 +104,8 @@ async fn findings_round_trip_with_history(store: &Store) {
         .apply_evaluation(
             &acme,
             &record(t0),
-            &[a.clone(), b.clone()],
+            &[&a, &b],
+            &[],
             &[
                 event("a", "new", Status::Fail, t0),
                 event("b", "new", Status::Pass, t0),
@@ -123,7 +125,8 @@ async fn findings_round_trip_with_history(store: &Store) {
         .apply_evaluation(
             &acme,
             &record(t1),
-            &[a2.clone()],
+            &[&a2],
+            &[],
             &[Event {
                 from: Some(Status::Fail),
                 ..event("a", "resolved", Status::Pass, t1)
@@ -186,7 +189,8 @@ async fn findings_and_mutes_stay_inside_their_tenant(store: &Store) {
         .apply_evaluation(
             &acme,
             &record(now),
-            &[finding("a", Status::Fail, now)],
+            &[&finding("a", Status::Fail, now)],
+            &[],
             &[event("a", "new", Status::Fail, now)],
         )
         .await
@@ -204,7 +208,14 @@ async fn findings_and_mutes_stay_inside_their_tenant(store: &Store) {
         Err(StoreError::NotFound(_))
     ));
     assert!(store.finding_events(&globex, "a").await.unwrap().is_empty());
-    assert!(store.load_findings(&globex).await.unwrap().is_empty());
+    assert!(
+        store
+            .load_findings(&globex)
+            .await
+            .unwrap()
+            .findings
+            .is_empty()
+    );
     assert!(store.last_evaluation(&globex).await.unwrap().is_none());
     assert!(store.list_mutes(&globex, true).await.unwrap().is_empty());
     assert!(matches!(
@@ -339,11 +350,28 @@ async fn seed_account(store: &Store, tenant: &TenantId, account: &str, buckets: 
     store.commit_collection(tenant, &plan, rx).await.unwrap();
     let mut f = finding(account, Status::Fail, Utc::now());
     f.result.key.account_id = account.into();
+    // Two packed passes on the account's first bucket.
+    let passes: Vec<Finding> = [
+        "aws_s3_bucket_versioning_enabled",
+        "aws_s3_bucket_default_encryption",
+    ]
+    .into_iter()
+    .map(|check| {
+        let mut p = pass(tenant.as_str(), check, &format!("{account}-0"), Utc::now());
+        p.result.key.account_id = account.into();
+        p.result.id = finding_id(tenant.as_str(), check, &p.result.key);
+        p
+    })
+    .collect();
     store
         .apply_evaluation(
             tenant,
             &record(Utc::now()),
-            &[f],
+            &[&f],
+            &[Packed {
+                key: &passes[0].result.key,
+                passes: passes.iter().collect(),
+            }],
             &[event(account, "new", Status::Fail, Utc::now())],
         )
         .await
@@ -385,7 +413,8 @@ async fn removing_an_account_or_a_tenant_removes_only_theirs(store: &Store) {
     let removed = store.remove_account(&acme, "111111111111").await.unwrap();
     assert_eq!(
         (removed.resources, removed.findings, removed.collections),
-        (3, 1, 1)
+        (3, 3, 1),
+        "one finding row and two packed passes"
     );
     assert_eq!(store.count_resources(&acme).await.unwrap(), 2);
     assert_eq!(store.list_accounts(&acme).await.unwrap().len(), 1);
@@ -407,16 +436,210 @@ async fn removing_an_account_or_a_tenant_removes_only_theirs(store: &Store) {
     assert_eq!(store.count_resources(&acme).await.unwrap(), 0);
     assert!(store.list_mutes(&acme, true).await.unwrap().is_empty());
     assert_eq!(store.count_resources(&globex).await.unwrap(), 4);
+    assert!(
+        store
+            .load_findings(&acme)
+            .await
+            .unwrap()
+            .findings
+            .is_empty()
+    );
     assert_eq!(
         store
             .list_findings(&globex, &FindingFilter::default())
             .await
             .unwrap()
             .len(),
-        1
+        3
     );
     assert!(matches!(
         store.remove_tenant(&acme).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// A pass of `check` on bucket `bucket`, with the id the store derives.
+fn pass(tenant: &str, check: &str, bucket: &str, at: DateTime<Utc>) -> Finding {
+    let mut f = finding(bucket, Status::Pass, at);
+    f.result.check_id = check.into();
+    f.result.key.resource_id = bucket.into();
+    f.result.id = finding_id(tenant, check, &f.result.key);
+    f.result.evidence.message = format!("{bucket} passes {check}");
+    f
+}
+
+async fn passes_are_packed_per_resource_and_read_as_findings(store: &Store) {
+    let (acme, globex) = (t("acme"), t("globex"));
+    setup(store, &acme).await;
+    setup(store, &globex).await;
+    let t0 = Utc::now() - Duration::hours(3);
+    let versioning = pass("acme", "aws_s3_bucket_versioning_enabled", "logs", t0);
+    let mut encryption = pass("acme", "aws_s3_bucket_default_encryption", "logs", t0);
+    encryption.result.severity = Severity::High;
+    encryption.result.owner = Some(shareline_engine::responsibility::Party::Customer);
+    encryption.result.evidence.value = None;
+    encryption.result.evidence.field = None;
+    let failing = finding("web", Status::Fail, t0);
+    let key = versioning.result.key.clone();
+    store
+        .apply_evaluation(
+            &acme,
+            &record(t0),
+            &[&failing],
+            &[Packed {
+                key: &key,
+                passes: vec![&encryption, &versioning],
+            }],
+            &[event("web", "new", Status::Fail, t0)],
+        )
+        .await
+        .unwrap();
+
+    // Packed passes read back whole, with their derived ids.
+    let stored = store.load_findings(&acme).await.unwrap();
+    assert_eq!(stored.findings.len(), 3);
+    assert_eq!(stored.rows, ["web".to_owned()].into_iter().collect());
+    assert!(stored.findings.contains(&versioning));
+    assert!(stored.findings.contains(&encryption));
+    assert_eq!(
+        store
+            .get_finding(&acme, &versioning.result.id)
+            .await
+            .unwrap(),
+        versioning
+    );
+
+    // Listing merges packed passes with rows, worst first, filters applied.
+    let ids = |list: Vec<Finding>| -> Vec<String> {
+        list.into_iter().map(|f| f.result.check_id).collect()
+    };
+    let all = store
+        .list_findings(&acme, &FindingFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(all),
+        [
+            "aws_s3_bucket_default_encryption",
+            "aws_s3_bucket_versioning_enabled",
+            "aws_s3_bucket_versioning_enabled"
+        ]
+    );
+    let list = |filter: FindingFilter| {
+        let (store, acme) = (store.clone(), acme.clone());
+        async move { store.list_findings(&acme, &filter).await }
+    };
+    let high = list(FindingFilter {
+        severities: vec![Severity::High],
+        ..FindingFilter::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(ids(high), ["aws_s3_bucket_default_encryption"]);
+    let fails = list(FindingFilter {
+        statuses: vec![Status::Fail],
+        ..FindingFilter::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(fails.len(), 1, "no packed pass in a FAIL listing");
+    let customer = list(FindingFilter {
+        owners: vec![shareline_engine::responsibility::Party::Customer],
+        ..FindingFilter::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(ids(customer), ["aws_s3_bucket_default_encryption"]);
+    let other_account = list(FindingFilter {
+        accounts: vec!["999999999999".into()],
+        ..FindingFilter::default()
+    })
+    .await
+    .unwrap();
+    assert!(other_account.is_empty());
+    let first = list(FindingFilter {
+        limit: Some(1),
+        ..FindingFilter::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(ids(first), ["aws_s3_bucket_default_encryption"]);
+
+    // Another tenant sees none of it.
+    assert!(
+        store
+            .list_findings(&globex, &FindingFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store.get_finding(&globex, &versioning.result.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A run that changes nothing moves the packed passes' last-seen.
+    let t1 = t0 + Duration::hours(1);
+    store
+        .apply_evaluation(&acme, &record(t1), &[], &[], &[])
+        .await
+        .unwrap();
+    let moved = store
+        .get_finding(&acme, &versioning.result.id)
+        .await
+        .unwrap();
+    assert_eq!((moved.first_seen, moved.last_seen), (ms(t0), ms(t1)));
+
+    // Encryption stops passing: it becomes a row; the pack keeps versioning.
+    let t2 = t1 + Duration::hours(1);
+    let mut broken = encryption.clone();
+    broken.result.status = Status::Fail;
+    broken.status_since = ms(t2);
+    broken.last_seen = ms(t2);
+    store
+        .apply_evaluation(
+            &acme,
+            &record(t2),
+            &[&broken],
+            &[Packed {
+                key: &key,
+                passes: vec![&versioning],
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+    let stored = store.load_findings(&acme).await.unwrap();
+    assert_eq!(stored.findings.len(), 3);
+    assert!(stored.rows.contains(&encryption.result.id));
+    assert_eq!(
+        store
+            .get_finding(&acme, &encryption.result.id)
+            .await
+            .unwrap()
+            .result
+            .status,
+        Status::Fail
+    );
+
+    // A resource with no packed pass left loses its pack.
+    store
+        .apply_evaluation(
+            &acme,
+            &record(t2 + Duration::hours(1)),
+            &[],
+            &[Packed {
+                key: &key,
+                passes: vec![],
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+    let stored = store.load_findings(&acme).await.unwrap();
+    assert_eq!(stored.findings.len(), 2);
+    assert!(matches!(
+        store.get_finding(&acme, &versioning.result.id).await,
         Err(StoreError::NotFound(_))
     ));
 }

@@ -146,8 +146,29 @@ async fn findings_tables_are_walled_too() {
             changed: n,
             failing: n,
         };
+        let passes: Vec<Finding> = findings
+            .iter()
+            .map(|f| {
+                let mut p = f.clone();
+                p.result.status = Status::Pass;
+                p
+            })
+            .collect();
+        let packed: Vec<shareline_engine::Packed<'_>> = passes
+            .iter()
+            .map(|p| shareline_engine::Packed {
+                key: &p.result.key,
+                passes: vec![p],
+            })
+            .collect();
         store
-            .apply_evaluation(&id, &record, &findings, &events)
+            .apply_evaluation(
+                &id,
+                &record,
+                &findings.iter().collect::<Vec<_>>(),
+                &packed,
+                &events,
+            )
             .await
             .unwrap();
         store
@@ -170,7 +191,13 @@ async fn findings_tables_are_walled_too() {
     }
     let acme = TenantId::parse("acme").unwrap();
     let globex = TenantId::parse("globex").unwrap();
-    for table in ["findings", "finding_events", "evaluations", "mutes"] {
+    for table in [
+        "findings",
+        "finding_passes",
+        "finding_events",
+        "evaluations",
+        "mutes",
+    ] {
         let a = store
             .visible_rows_unscoped_filter(&acme, table)
             .await
@@ -180,7 +207,9 @@ async fn findings_tables_are_walled_too() {
             .await
             .unwrap();
         match table {
-            "findings" | "finding_events" => assert_eq!((a, g), (3, 2), "{table}"),
+            "findings" | "finding_passes" | "finding_events" => {
+                assert_eq!((a, g), (3, 2), "{table}");
+            }
             _ => assert_eq!((a, g), (1, 1), "{table}"),
         }
     }

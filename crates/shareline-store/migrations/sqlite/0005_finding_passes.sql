@@ -1,0 +1,18 @@
+-- Findings that have only ever passed, packed one row per resource: most
+-- findings are such passes, and a row each made storing an evaluation slow
+-- and the database large. `passes` is a JSON array, one entry per check
+-- (see findings.rs). A finding leaves its pack for a row in `findings` the
+-- first time it does not pass, and keeps that row.
+CREATE TABLE finding_passes (
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    account_id      TEXT NOT NULL,
+    region          TEXT NOT NULL,
+    resource_type   TEXT NOT NULL,
+    resource_id     TEXT NOT NULL,
+    arn             TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    resource_hash   TEXT NOT NULL,
+    last_seen       BIGINT NOT NULL,
+    passes          TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, account_id, region, resource_type, resource_id)
+);
