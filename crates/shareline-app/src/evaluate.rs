@@ -80,23 +80,44 @@ fn fingerprint(
     hex::encode(h.finalize())
 }
 
-/// Tenants evaluated at once by [`evaluate_tenants`]: two keep both cores
-/// busy, one tenant's findings being written (the database takes one
-/// writer) while the next one's are read and computed.
-pub const PIPELINE: usize = 2;
-
-/// Evaluates several tenants, [`PIPELINE`] at a time, yielding each
-/// tenant's outcome in the order given. One tenant's failure does not stop
-/// the others.
-pub fn evaluate_tenants<'a>(
-    store: &'a Store,
-    tenants: &'a [TenantId],
+/// Evaluates several tenants in the order given, as a pipeline: while one
+/// tenant's findings are written (the database takes one writer at a time)
+/// the next one's are read and computed. `each` hears every tenant's
+/// outcome as it is stored; one tenant's failure does not stop the others.
+pub async fn evaluate_tenants(
+    store: &Store,
+    tenants: &[TenantId],
     opts: EvaluateOptions,
-) -> impl futures::Stream<Item = (&'a TenantId, Result<EvaluationSummary, AppError>)> + 'a {
-    use futures::StreamExt as _;
-    futures::stream::iter(tenants)
-        .map(move |t| async move { (t, evaluate_tenant(store, t, opts).await) })
-        .buffered(PIPELINE)
+    mut each: impl FnMut(&TenantId, Result<EvaluationSummary, AppError>),
+) {
+    let Some(first) = tenants.first() else {
+        return;
+    };
+    let mut computed = compute(store, first, opts).await;
+    for (i, tenant) in tenants.iter().enumerate() {
+        let stored = async {
+            match computed {
+                Ok(c) => write(store, tenant, c).await,
+                Err(e) => Err(e),
+            }
+        };
+        // On a task of its own, so that its CPU work (decoding the
+        // inventory) runs beside the write's (binding rows).
+        let ahead = tenants.get(i + 1).map(|next| {
+            let (store, next) = (store.clone(), next.clone());
+            tokio::spawn(async move { compute(&store, &next, opts).await })
+        });
+        let stored = stored.await;
+        each(tenant, stored);
+        match ahead {
+            Some(task) => {
+                computed = task.await.unwrap_or_else(|e| {
+                    Err(AppError::Invalid(format!("evaluation task failed: {e}")))
+                });
+            }
+            None => break,
+        }
+    }
 }
 
 /// Evaluates the tenant's current inventory and stores the findings.
@@ -109,6 +130,33 @@ pub async fn evaluate_tenant(
     tenant: &TenantId,
     opts: EvaluateOptions,
 ) -> Result<EvaluationSummary, AppError> {
+    let computed = compute(store, tenant, opts).await?;
+    write(store, tenant, computed).await
+}
+
+/// An evaluation computed and not yet stored.
+struct Computed {
+    now: DateTime<Utc>,
+    fingerprint: String,
+    mode: &'static str,
+    resources: usize,
+    evaluations: usize,
+    results: usize,
+    by_status: HashMap<Status, usize>,
+    snapshot: shareline_store::PostureSnapshot,
+    check_posture: Vec<shareline_store::CheckPosture>,
+    rec: shareline_engine::Reconciled,
+    prev: HashMap<String, Finding>,
+    prev_rows: HashSet<String>,
+    engine_ms: u128,
+}
+
+/// Reads the tenant's inventory and findings and evaluates them.
+async fn compute(
+    store: &Store,
+    tenant: &TenantId,
+    opts: EvaluateOptions,
+) -> Result<Computed, AppError> {
     let started = Utc::now();
     let now = opts.now.unwrap_or(started);
     let catalog = catalog()?;
@@ -189,25 +237,28 @@ pub async fn evaluate_tenant(
             .iter()
             .map(|i| (i.resource.key(), &i.resource))
             .collect();
-        let first_seen: HashMap<String, DateTime<Utc>> = prev
-            .iter()
-            .map(|(id, f)| (id.clone(), f.first_seen))
-            .collect();
-        let produced: HashSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
-        let earlier_failures: Vec<shareline_engine::CheckResult> = prev
+        let provider_failures: Vec<&Finding> = prev
             .values()
             .filter(|f| {
                 f.removed_at.is_none()
                     && f.result.status == Status::Fail
                     && f.result.owner == Some(shareline_engine::responsibility::Party::Provider)
-                    && !produced.contains(f.result.id.as_str())
             })
-            .map(|f| f.result.clone())
             .collect();
+        let earlier_failures: Vec<shareline_engine::CheckResult> = if provider_failures.is_empty() {
+            Vec::new()
+        } else {
+            let produced: HashSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
+            provider_failures
+                .into_iter()
+                .filter(|f| !produced.contains(f.result.id.as_str()))
+                .map(|f| f.result.clone())
+                .collect()
+        };
         crate::responsibility::route(
             &mut results,
             &earlier_failures,
-            &first_seen,
+            &prev,
             &resources,
             &arrangement,
             &tenant_name,
@@ -216,29 +267,21 @@ pub async fn evaluate_tenant(
         let results_len = results.len();
         let live: HashSet<ResourceKey> = resources.keys().cloned().collect();
         let rec = shareline_engine::reconcile(catalog, &prev, results, selection, &live, now);
-        let mut statuses: HashMap<&str, Status> = prev
-            .iter()
-            .filter(|(_, f)| f.removed_at.is_none())
-            .map(|(id, f)| (id.as_str(), f.result.status))
-            .collect();
-        for f in &rec.changed {
-            if f.removed_at.is_some() {
-                statuses.remove(f.result.id.as_str());
-            } else {
-                statuses.insert(f.result.id.as_str(), f.result.status);
-            }
-        }
-        let mut by_status: HashMap<Status, usize> = HashMap::new();
-        for s in statuses.values() {
-            *by_status.entry(*s).or_default() += 1;
-        }
         let mut live_findings: HashMap<&str, &Finding> = prev
             .iter()
             .filter(|(_, f)| f.removed_at.is_none())
             .map(|(id, f)| (id.as_str(), f))
             .collect();
         for f in &rec.changed {
-            live_findings.insert(f.result.id.as_str(), f);
+            if f.removed_at.is_some() {
+                live_findings.remove(f.result.id.as_str());
+            } else {
+                live_findings.insert(f.result.id.as_str(), f);
+            }
+        }
+        let mut by_status: HashMap<Status, usize> = HashMap::new();
+        for f in live_findings.values() {
+            *by_status.entry(f.result.status).or_default() += 1;
         }
         let posture = crate::posture::summarize(
             catalog,
@@ -260,13 +303,51 @@ pub async fn evaluate_tenant(
     .await
     .map_err(|e| AppError::Invalid(format!("evaluation task failed: {e}")))??;
     let (evaluations, results, by_status, (snapshot, check_posture)) = output;
+    Ok(Computed {
+        now,
+        fingerprint: print,
+        mode,
+        resources: live_count,
+        evaluations,
+        results,
+        by_status,
+        snapshot,
+        check_posture,
+        rec,
+        prev,
+        prev_rows,
+        engine_ms,
+    })
+}
+
+/// Stores a computed evaluation.
+async fn write(
+    store: &Store,
+    tenant: &TenantId,
+    c: Computed,
+) -> Result<EvaluationSummary, AppError> {
+    let Computed {
+        now,
+        fingerprint,
+        mode,
+        resources: live_count,
+        evaluations,
+        results,
+        by_status,
+        snapshot,
+        check_posture,
+        rec,
+        prev,
+        prev_rows,
+        engine_ms,
+    } = c;
     let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let record = EvaluationRecord {
         id: uuid::Uuid::new_v4().to_string(),
         started_at: now,
         finished_at: Utc::now(),
         mode: mode.to_owned(),
-        fingerprint: print,
+        fingerprint,
         resources: to_i64(live_count),
         evaluations: to_i64(evaluations),
         results: to_i64(results),

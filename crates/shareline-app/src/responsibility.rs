@@ -132,12 +132,13 @@ fn subject<'a>(r: &'a Resource, class: &'a Classification) -> Subject<'a> {
 /// The pseudo resource type of gap findings.
 pub const GAP_TYPE: &str = "Shareline::Responsibility::Area";
 
-/// Sets each result's owner (as of its first sighting) and adds the gaps as
-/// findings of their own, routed to the MSP.
+/// Sets each result's owner (as of its first sighting: `prev` holds the
+/// stored findings by id) and adds the gaps as findings of their own, routed
+/// to the MSP.
 pub fn route(
     results: &mut Vec<CheckResult>,
     earlier_failures: &[CheckResult],
-    first_seen: &HashMap<String, DateTime<Utc>>,
+    prev: &HashMap<String, shareline_engine::Finding>,
     resources: &HashMap<shareline_model::ResourceKey, &Resource>,
     arrangement: &Arrangement,
     tenant: &str,
@@ -181,7 +182,7 @@ pub fn route(
         let Some(area) = check.meta.areas.first() else {
             continue;
         };
-        let as_of = first_seen.get(&r.id).copied().unwrap_or(now);
+        let as_of = prev.get(&r.id).map_or(now, |f| f.first_seen);
         let offering = arrangement.offering_at(as_of, now);
         let i = match resolvers.iter().position(|(o, _)| *o == offering) {
             Some(i) => i,

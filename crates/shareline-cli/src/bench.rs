@@ -28,7 +28,9 @@ pub(crate) enum BenchCmd {
         file: Option<std::path::PathBuf>,
     },
     /// Evaluate the whole catalog over N resources in T tenants, storing the
-    /// findings. Seeds `--db` first unless it holds the bench tenants already.
+    /// findings. Seeds `--db` first unless it holds the bench tenants
+    /// already, in which case it forgets their findings: every run measures
+    /// a first evaluation.
     Evaluate {
         /// Resources in all.
         #[arg(long, default_value_t = 1_000_000)]
@@ -126,7 +128,6 @@ async fn seed(store: &Store, tenants: u64, per_tenant: u64) -> Result<()> {
 }
 
 async fn bench_evaluate(store: &Store, resources: u64, tenants: u64) -> Result<()> {
-    use futures::StreamExt as _;
     use shareline_app::evaluate::{EvaluateOptions, evaluate_tenants};
     anyhow::ensure!(
         tenants > 0 && resources >= tenants,
@@ -150,9 +151,12 @@ async fn bench_evaluate(store: &Store, resources: u64, tenants: u64) -> Result<(
             .collect()
     } else {
         eprintln!(
-            "using the {} bench tenants already in the database",
+            "using the {} bench tenants already in the database; forgetting their findings",
             bench.len()
         );
+        for t in &bench {
+            store.reset_findings(t).await?;
+        }
         bench
     };
     let (mut engine_ms, mut evaluations, mut findings, mut total_resources) =
@@ -162,20 +166,30 @@ async fn bench_evaluate(store: &Store, resources: u64, tenants: u64) -> Result<(
         full: true,
         now: None,
     };
-    let mut runs = std::pin::pin!(evaluate_tenants(store, &bench, opts));
+    let mut failure = None;
     let mut i = 0;
-    while let Some((tenant, s)) = runs.next().await {
-        let s = s.with_context(|| format!("evaluating tenant `{tenant}`"))?;
-        engine_ms += s.engine_ms;
-        evaluations += s.record.evaluations;
-        findings += s.record.results;
-        total_resources += s.record.resources;
+    evaluate_tenants(store, &bench, opts, |tenant, outcome| {
         i += 1;
+        match outcome {
+            Ok(s) => {
+                engine_ms += s.engine_ms;
+                evaluations += s.record.evaluations;
+                findings += s.record.results;
+                total_resources += s.record.resources;
+            }
+            Err(e) => {
+                failure.get_or_insert_with(|| format!("evaluating tenant `{tenant}`: {e}"));
+            }
+        }
         eprintln!(
             "evaluated {i}/{} tenants in {:.1}s",
             bench.len(),
             started.elapsed().as_secs_f64()
         );
+    })
+    .await;
+    if let Some(f) = failure {
+        anyhow::bail!(f);
     }
     let secs = started.elapsed().as_secs_f64();
     println!(

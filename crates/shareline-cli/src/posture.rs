@@ -222,19 +222,29 @@ async fn tenants(store: &Store, only: Option<&str>) -> Result<Vec<TenantId>> {
 
 /// Evaluates tenants and prints a summary.
 pub(crate) async fn evaluate(store: &Store, args: EvaluateArgs) -> Result<()> {
-    use futures::StreamExt as _;
     let chosen = tenants(store, args.tenant.as_deref()).await?;
     let opts = EvaluateOptions {
         full: args.full,
         now: None,
     };
     let mut all = Vec::new();
-    let mut runs = std::pin::pin!(evaluate_tenants(store, &chosen, opts));
-    while let Some((t, summary)) = runs.next().await {
-        let summary = summary.with_context(|| format!("evaluating tenant `{t}`"))?;
-        all.push((t.to_string(), summary));
-    }
-    print_summaries(&all, args.format)
+    let mut failed = Vec::new();
+    evaluate_tenants(store, &chosen, opts, |t, outcome| match outcome {
+        Ok(summary) => all.push((t.to_string(), summary)),
+        Err(e) => {
+            eprintln!("error: evaluating tenant `{t}`: {e}");
+            failed.push(t.to_string());
+        }
+    })
+    .await;
+    print_summaries(&all, args.format)?;
+    anyhow::ensure!(
+        failed.is_empty(),
+        "{} tenant(s) could not be evaluated: {}",
+        failed.len(),
+        failed.join(", ")
+    );
+    Ok(())
 }
 
 pub(crate) fn print_summaries(

@@ -402,6 +402,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let t = tenant.as_str();
         let mut tx = self.tenant_tx(tenant).await?;
+        let clock = std::time::Instant::now();
         let updates = FINDING_COLS
             .split(',')
             .map(str::trim)
@@ -446,7 +447,11 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
+        let rows_ms = clock.elapsed().as_millis();
+        let clock = std::time::Instant::now();
         self.write_packed(&mut tx, t, record, packed).await?;
+        let packed_ms = clock.elapsed().as_millis();
+        let clock = std::time::Instant::now();
         for chunk in events.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO finding_events (tenant_id, finding_id, at, kind, from_status, \
@@ -466,6 +471,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
+        let events_ms = clock.elapsed().as_millis();
         sqlx::query(
             "UPDATE findings SET last_seen = $2 WHERE tenant_id = $1 AND removed_at IS NULL \
              AND last_seen < $2",
@@ -499,7 +505,15 @@ impl Store {
         .bind(record.failing)
         .execute(&mut *tx)
         .await?;
+        let clock = std::time::Instant::now();
         tx.commit().await?;
+        tracing::debug!(
+            rows_ms,
+            packed_ms,
+            events_ms,
+            commit_ms = clock.elapsed().as_millis(),
+            "evaluation stored"
+        );
         Ok(())
     }
 

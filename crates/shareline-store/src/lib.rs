@@ -139,6 +139,11 @@ impl Store {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
+                            // 32 MiB of page cache (the default is 2): an
+                            // evaluation's write touches more pages than 2 MiB
+                            // holds, and spilling them mid-transaction doubled
+                            // its I/O. At most four connections.
+                            conn.execute("PRAGMA cache_size = -32768").await?;
                             Ok(())
                         })
                     })

@@ -190,6 +190,34 @@ impl Store {
         Ok(removed)
     }
 
+    /// Forgets a tenant's findings: their rows, packed passes, history and
+    /// evaluations, and its posture summaries. Its inventory stays; the
+    /// next evaluation starts afresh. For benchmarks, which measure a first
+    /// evaluation on every run.
+    ///
+    /// # Errors
+    /// On a database error; nothing is removed then.
+    pub async fn reset_findings(&self, tenant: &TenantId) -> Result<(), StoreError> {
+        let mut tx = self.owner_tenant_tx(tenant).await?;
+        for table in [
+            "finding_events",
+            "finding_passes",
+            "findings",
+            "evaluations",
+            "check_posture",
+            "posture_snapshots",
+        ] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE tenant_id = $1"
+            )))
+            .bind(tenant.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Removes a tenant and every row it owns, history included.
     ///
     /// # Errors
