@@ -44,6 +44,52 @@ fn catalog_findings_compliance_and_mutes_from_the_command_line() {
     assert!(ok, "{err}");
     assert!(out.contains("failing"), "{out}");
 
+    // Every tenant at once (a pipeline), in full.
+    let (ok, out, err) = shareline(&db, &["evaluate", "--full", "--format", "json"]);
+    assert!(ok, "{err}");
+    let runs: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tenants: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tenant"].as_str().unwrap())
+        .collect();
+    assert_eq!(tenants, ["acme", "globex", "initech"]);
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["evaluation"]["record"]["mode"] == "full")
+    );
+
+    // A pass that never failed (stored packed) shows like any finding.
+    let (ok, out, err) = shareline(
+        &db,
+        &[
+            "findings", "list", "--tenant", "acme", "--status", "pass", "--format", "json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let passes: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let pass = passes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["first_seen"] == f["status_since"])
+        .expect("a pass that never failed");
+    let (ok, out, err) = shareline(
+        &db,
+        &[
+            "findings",
+            "show",
+            "--tenant",
+            "acme",
+            pass["id"].as_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains(pass["check_id"].as_str().unwrap()), "{out}");
+
     let (ok, out, err) = shareline(
         &db,
         &[

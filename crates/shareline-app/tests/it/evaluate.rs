@@ -669,3 +669,46 @@ async fn compliance_rolls_up_per_requirement() {
         "lists the known frameworks: {err}"
     );
 }
+
+#[tokio::test]
+async fn evaluating_every_tenant_as_a_pipeline_equals_one_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path()).await;
+    let tenants: Vec<TenantId> = store
+        .list_tenants()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert!(tenants.len() >= 3, "the demo has several tenants");
+    // The demo load evaluated each tenant on its own.
+    let mut one_at_a_time = HashMap::new();
+    for t in &tenants {
+        one_at_a_time.insert(t.clone(), statuses(&store, t).await);
+        let resources = store.count_resources(t).await.unwrap();
+        store.reset_findings(t).await.unwrap();
+        assert!(
+            statuses(&store, t).await.is_empty(),
+            "{t}: findings forgotten"
+        );
+        assert!(store.last_evaluation(t).await.unwrap().is_none());
+        assert_eq!(store.count_resources(t).await.unwrap(), resources);
+    }
+    let mut order = Vec::new();
+    shareline_app::evaluate::evaluate_tenants(
+        &store,
+        &tenants,
+        EvaluateOptions::default(),
+        |t, outcome| {
+            let summary = outcome.unwrap();
+            assert_eq!(summary.record.mode, "full", "{t}: a first evaluation");
+            order.push(t.clone());
+        },
+    )
+    .await;
+    assert_eq!(order, tenants, "outcomes come in the order given");
+    for t in &tenants {
+        assert_eq!(statuses(&store, t).await, one_at_a_time[t], "{t}");
+    }
+}
