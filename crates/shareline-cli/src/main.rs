@@ -23,6 +23,12 @@ use shareline_model::TenantId;
 use shareline_store::{ResourceFilter, Store};
 
 use crate::args::tenant_id;
+
+// mimalloc instead of the system allocator: evaluation allocates and frees
+// millions of small strings, and glibc's malloc spent a quarter of the
+// benchmark's CPU consolidating them (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crate::output::{Format, json, table, when};
 
 /// Shareline: cloud security posture for MSPs.

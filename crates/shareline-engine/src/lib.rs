@@ -156,7 +156,7 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                         .cloned()
                         .unwrap_or_default(),
                 );
-            let mut out: Output = items
+            let out: Vec<Output> = items
                 .par_iter()
                 .fold(Output::default, |mut out, item| {
                     let Some(checks) = by_type.get(item.resource.resource_type.as_str()) else {
@@ -184,7 +184,8 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                     }
                     out
                 })
-                .reduce(Output::default, merge);
+                .collect::<Vec<Output>>();
+            let mut out = concat(out);
             // The account itself is the resource of account-wide findings.
             let pseudo = Resource {
                 name: format!("account {account}"),
@@ -207,17 +208,20 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
             out
         })
         .collect();
-    Ok(per_account.into_iter().fold(Output::default(), merge))
+    Ok(concat(per_account))
 }
 
-fn merge(mut a: Output, b: Output) -> Output {
-    a.evaluations += b.evaluations;
-    if a.results.is_empty() {
-        a.results = b.results;
-    } else {
-        a.results.extend(b.results);
+/// Joins the parts of a run, moving each result once (a pairwise reduce
+/// moved them over and over).
+fn concat(parts: Vec<Output>) -> Output {
+    let mut out = Output {
+        results: Vec::with_capacity(parts.iter().map(|p| p.results.len()).sum()),
+        evaluations: parts.iter().map(|p| p.evaluations).sum(),
+    };
+    for p in parts {
+        out.results.extend(p.results);
     }
-    a
+    out
 }
 
 fn ctx_for<'a>(p: &'a Prepared<'_>, now: DateTime<Utc>) -> Ctx<'a> {

@@ -297,10 +297,21 @@ fn parties_text(parties: &[Party]) -> Option<String> {
     })
 }
 
+/// The evidence column: `{"field": ..., "value": ...}`, when there is either.
 fn evidence_json(f: &Finding) -> Option<String> {
+    #[derive(Serialize)]
+    struct Stored<'a> {
+        field: Option<&'a str>,
+        value: Option<&'a Value>,
+    }
     let e = &f.result.evidence;
-    (e.field.is_some() || e.value.is_some())
-        .then(|| serde_json::json!({"field": e.field, "value": e.value}).to_string())
+    (e.field.is_some() || e.value.is_some()).then(|| {
+        serde_json::to_string(&Stored {
+            field: e.field.as_deref(),
+            value: e.value.as_ref(),
+        })
+        .unwrap_or_default()
+    })
 }
 
 impl Store {
