@@ -41,39 +41,26 @@ pub fn summarize<'a>(
         resources,
         ..PostureSnapshot::default()
     };
-    let mut checks: BTreeMap<&str, CheckPosture> = BTreeMap::new();
-    let mut tallies: HashMap<&str, Tally> = HashMap::new();
+    // One map lookup per finding: its check's tally (and severity).
+    let mut by_check: HashMap<&str, (Tally, Severity)> = HashMap::new();
     let (mut pass_w, mut fail_w) = (0_i64, 0_i64);
     for f in live {
         let r = &f.result;
-        tallies
+        by_check
             .entry(r.check_id.as_str())
-            .or_default()
+            .or_insert_with(|| (Tally::default(), r.severity))
+            .0
             .add(r.status);
-        let c = checks
-            .entry(r.check_id.as_str())
-            .or_insert_with(|| CheckPosture {
-                check_id: r.check_id.clone(),
-                severity: r.severity.as_str().to_owned(),
-                failing: 0,
-                muted: 0,
-                passing: 0,
-            });
         match r.status {
             Status::Pass => {
                 s.pass += 1;
-                c.passing += 1;
                 pass_w += weight(r.severity);
             }
-            Status::Muted => {
-                s.muted += 1;
-                c.muted += 1;
-            }
+            Status::Muted => s.muted += 1,
             Status::Unknown => s.unknown += 1,
             Status::Error => s.error += 1,
             Status::Fail => {
                 s.fail += 1;
-                c.failing += 1;
                 fail_w += weight(r.severity);
                 match r.severity {
                     Severity::Critical => s.fail_critical += 1,
@@ -94,6 +81,21 @@ pub fn summarize<'a>(
             }
         }
     }
+    let tallies: HashMap<&str, Tally> = by_check.iter().map(|(c, (t, _))| (*c, *t)).collect();
+    let checks: BTreeMap<&str, CheckPosture> = by_check
+        .into_iter()
+        .map(|(check, (t, severity))| {
+            let n = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+            let posture = CheckPosture {
+                check_id: check.to_owned(),
+                severity: severity.as_str().to_owned(),
+                failing: n(t.fail),
+                muted: n(t.muted),
+                passing: n(t.pass),
+            };
+            (check, posture)
+        })
+        .collect();
     s.score = if pass_w + fail_w == 0 {
         1000
     } else {

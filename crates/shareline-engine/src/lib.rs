@@ -323,9 +323,13 @@ pub fn reconcile(
     now: DateTime<Utc>,
 ) -> Reconciled {
     let mut out = Reconciled::default();
-    let mut produced = HashSet::with_capacity(output.len());
+    // Which earlier findings the run produced; nothing to look up on a
+    // first evaluation.
+    let mut produced = HashSet::with_capacity(if prev.is_empty() { 0 } else { output.len() });
     for r in output {
-        produced.insert(r.id.clone());
+        if !prev.is_empty() {
+            produced.insert(r.id.clone());
+        }
         let before = prev.get(&r.id);
         let (next, event) = finding::advance(before, r, now);
         let changed = match before {
@@ -392,7 +396,7 @@ pub fn place<'a>(
     changed: &'a [Finding],
 ) -> Placement<'a> {
     let mut out = Placement::default();
-    let mut touched: BTreeMap<&'a ResourceKey, Vec<&'a Finding>> = BTreeMap::new();
+    let mut touched: HashMap<&'a ResourceKey, Vec<&'a Finding>> = HashMap::new();
     for f in changed {
         let id = f.result.id.as_str();
         if rows.contains(id) || !f.only_ever_passed() {
@@ -423,5 +427,6 @@ pub fn place<'a>(
             Packed { key, passes }
         })
         .collect();
+    out.packed.sort_by(|a, b| a.key.cmp(b.key));
     out
 }
