@@ -326,60 +326,45 @@ async fn write(
     tenant: &TenantId,
     c: Computed,
 ) -> Result<EvaluationSummary, AppError> {
-    let Computed {
-        now,
-        fingerprint,
-        mode,
-        resources: live_count,
-        evaluations,
-        results,
-        by_status,
-        snapshot,
-        check_posture,
-        rec,
-        prev,
-        prev_rows,
-        engine_ms,
-    } = c;
     let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let record = EvaluationRecord {
         id: uuid::Uuid::new_v4().to_string(),
-        started_at: now,
+        started_at: c.now,
         finished_at: Utc::now(),
-        mode: mode.to_owned(),
-        fingerprint,
-        resources: to_i64(live_count),
-        evaluations: to_i64(evaluations),
-        results: to_i64(results),
-        changed: to_i64(rec.changed.len()),
-        failing: to_i64(by_status.get(&Status::Fail).copied().unwrap_or(0)),
+        mode: c.mode.to_owned(),
+        fingerprint: c.fingerprint,
+        resources: to_i64(c.resources),
+        evaluations: to_i64(c.evaluations),
+        results: to_i64(c.results),
+        changed: to_i64(c.rec.changed.len()),
+        failing: to_i64(c.by_status.get(&Status::Fail).copied().unwrap_or(0)),
     };
     let written = std::time::Instant::now();
-    let placed = shareline_engine::place(&prev, &prev_rows, &rec.changed);
+    let placed = shareline_engine::place(&c.prev, &c.prev_rows, &c.rec.changed);
     store
-        .apply_evaluation(tenant, &record, &placed.rows, &placed.packed, &rec.events)
+        .apply_evaluation(tenant, &record, &placed.rows, &placed.packed, &c.rec.events)
         .await?;
     store
-        .record_posture(tenant, &snapshot, &check_posture)
+        .record_posture(tenant, &c.snapshot, &c.check_posture)
         .await?;
     tracing::debug!(
         ms = written.elapsed().as_millis(),
         rows = placed.rows.len(),
         packed = placed.packed.len(),
-        events = rec.events.len(),
+        events = c.rec.events.len(),
         "findings written"
     );
     tracing::info!(
         tenant = %tenant,
-        mode,
-        resources = live_count,
-        evaluations,
-        changed = rec.changed.len(),
+        mode = c.mode,
+        resources = c.resources,
+        evaluations = c.evaluations,
+        changed = c.rec.changed.len(),
         "evaluation stored"
     );
     Ok(EvaluationSummary {
         record,
-        by_status,
-        engine_ms,
+        by_status: c.by_status,
+        engine_ms: c.engine_ms,
     })
 }

@@ -208,15 +208,17 @@ pub fn route(
                 &pseudo
             }
         };
+        let known = classes.get(&r.key);
         let owned;
-        let class = match classes.get(&r.key) {
+        let class = match known {
             Some(c) => c,
             None => {
                 owned = classify(model, resource);
                 &owned
             }
         };
-        let cached = (!selectors).then(|| classes.get(&r.key)).flatten();
+        // Cached per classification unless selectors make resources differ.
+        let cached = known.filter(|_| !selectors);
         let mut owner_of = |area: &'static str| {
             let resolve = || {
                 let res = resolver.resolve(&subject(resource, class), area, as_of, now);

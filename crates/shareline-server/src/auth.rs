@@ -179,8 +179,7 @@ pub fn principal_of(user: &UserRecord) -> Result<Principal, ApiError> {
         .map_err(|e| ApiError::internal(&format!("user {}: {e}", user.id)))
 }
 
-/// Resolves the caller from a bearer token or the session cookie.
-/// Resolves the caller, reusing a resolution made within the same second:
+/// Resolves the caller from a bearer token or the session cookie, reusing a resolution made within the same second:
 /// under load this saves the three queries of every request. Logging out,
 /// revoking a token and disabling a user forget every cached caller at once;
 /// a change made by another process shows within a second.
@@ -193,12 +192,7 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
     let Some(credential) = credential else {
         return Ok(None);
     };
-    let key = {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        token_hash(&credential).hash(&mut h);
-        h.finish()
-    };
+    let key = crate::state::cache_key(&token_hash(&credential));
     let second = Utc::now().timestamp();
     if let Some(hit) = state.cached::<Caller>("caller", key, second) {
         return Ok(Some(hit.as_ref().clone()));

@@ -22,6 +22,20 @@ pub struct ServerConfig {
     pub session_hours: i64,
 }
 
+/// Locks `m`, going on with its data if a panic poisoned it: every value
+/// behind these locks stays valid between statements.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The read cache's key for a value (a credential's hash, a tenant list).
+pub(crate) fn cache_key(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
 /// A cached read and the generation it was computed at.
 type Cached = (i64, Arc<dyn std::any::Any + Send + Sync>);
 
@@ -75,10 +89,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut LoginLimiter, &mut LoginLimiter) -> T,
     ) -> T {
-        let mut guard = match self.inner.limiters.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut guard = locked(&self.inner.limiters);
         let (by_user, by_ip) = &mut *guard;
         f(by_user, by_ip)
     }
@@ -91,10 +102,7 @@ impl AppState {
         key: u64,
         generation: i64,
     ) -> Option<Arc<T>> {
-        let guard = match self.inner.cache.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let guard = locked(&self.inner.cache);
         let (g, value) = guard.get(&(kind, key))?;
         if *g != generation {
             return None;
@@ -110,10 +118,7 @@ impl AppState {
         generation: i64,
         value: Arc<T>,
     ) {
-        let mut guard = match self.inner.cache.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut guard = locked(&self.inner.cache);
         if guard.len() >= 1024 {
             guard.clear();
         }
@@ -123,19 +128,13 @@ impl AppState {
     /// Forgets every cached caller (after a logout, a revoked token or a
     /// disabled user).
     pub(crate) fn forget_callers(&self) {
-        let mut guard = match self.inner.cache.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut guard = locked(&self.inner.cache);
         guard.retain(|(kind, _), _| *kind != "caller");
     }
 
     /// Runs `f` with the running scans locked (keyed `tenant/job`).
     pub(crate) fn with_scans<T>(&self, f: impl FnOnce(&mut HashMap<String, Cancel>) -> T) -> T {
-        let mut guard = match self.inner.scans.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut guard = locked(&self.inner.scans);
         f(&mut guard)
     }
 }

@@ -16,7 +16,7 @@ use shareline_store::{
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, cache_key};
 
 /// Page and page size, from `?page=&per_page=`.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -139,14 +139,6 @@ pub struct Overview {
     pub trend: Vec<TrendPoint>,
 }
 
-/// Identifies a set of tenants for the read cache.
-fn key_of(tenants: &[TenantId]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    tenants.hash(&mut h);
-    h.finish()
-}
-
 /// Builds the overview for the caller's tenants (cached until any tenant's
 /// posture or last scan changes).
 ///
@@ -158,7 +150,7 @@ pub async fn overview(state: &AppState, caller: &Caller) -> Result<Arc<Overview>
     // The trend's window moves at midnight: the day is part of the key.
     let day = i64::from(chrono::Datelike::num_days_from_ce(&Utc::now().date_naive()));
     let generation = posture_gen ^ activity_gen.rotate_left(17) ^ day.rotate_left(43);
-    let key = key_of(&visible);
+    let key = cache_key(&visible);
     if let Some(hit) = state.cached::<Overview>("overview", key, generation) {
         return Ok(hit);
     }
@@ -169,20 +161,19 @@ pub async fn overview(state: &AppState, caller: &Caller) -> Result<Arc<Overview>
 
 async fn build_overview(state: &AppState, visible: &[TenantId]) -> Result<Overview, ApiError> {
     let store = state.store();
-    let visible = visible.to_vec();
     let all: Vec<Tenant> = store.list_tenants().await?;
     let names: HashMap<&str, &str> = all
         .iter()
         .map(|t| (t.id.as_str(), t.name.as_str()))
         .collect();
     let mut postures: HashMap<String, PostureSnapshot> = store
-        .latest_postures(&visible)
+        .latest_postures(visible)
         .await?
         .into_iter()
         .map(|p| (p.tenant_id.clone(), p))
         .collect();
     let mut acts: HashMap<String, Activity> = store
-        .activities(&visible)
+        .activities(visible)
         .await?
         .into_iter()
         .map(|a| (a.tenant_id.clone(), a))
@@ -222,7 +213,7 @@ async fn build_overview(state: &AppState, visible: &[TenantId]) -> Result<Overvi
     } else {
         scored.iter().sum::<i64>() / i64::try_from(scored.len()).unwrap_or(1)
     };
-    let trend = trend(state, &visible, Utc::now()).await?;
+    let trend = trend(state, visible, Utc::now()).await?;
     Ok(Overview {
         tenants,
         totals,
@@ -338,7 +329,7 @@ pub async fn queue(
     let cat = catalog()?;
     let (tenants_gen, generation, _) = state.store().generations().await?;
     let visible = crate::auth::visible_tenants_at(state, &caller.principal, tenants_gen).await?;
-    let key = key_of(&visible);
+    let key = cache_key(&visible);
     let rows = match state.cached::<Vec<QueueRow>>("queue", key, generation) {
         Some(hit) => hit,
         None => {
@@ -452,7 +443,7 @@ pub async fn tenant(state: &AppState, tenant: &TenantId) -> Result<TenantView, A
     let (_, posture_gen, activity_gen) = state.store().generations().await?;
     let generation =
         posture_gen ^ activity_gen.rotate_left(17) ^ (Utc::now().timestamp() / 60).rotate_left(43);
-    let key = key_of(std::slice::from_ref(tenant));
+    let key = cache_key(tenant);
     let mut view = match state.cached::<TenantView>("tenant", key, generation) {
         Some(hit) => hit.as_ref().clone(),
         None => {
@@ -549,6 +540,7 @@ async fn build_tenant(state: &AppState, tenant: &TenantId) -> Result<TenantView,
         by_owner,
         compliance,
         gaps,
-        scans: store.list_scan_jobs(tenant, 10).await?,
+        // Never cached: `tenant` reads them live.
+        scans: Vec::new(),
     })
 }

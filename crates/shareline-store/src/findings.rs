@@ -127,23 +127,12 @@ fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
         .collect())
 }
 
-/// Severities worst first.
-fn severity_rank(s: Severity) -> u8 {
-    match s {
-        Severity::Critical => 0,
-        Severity::High => 1,
-        Severity::Medium => 2,
-        Severity::Low => 3,
-        Severity::Informational => 4,
-    }
-}
-
 /// The order findings are listed in: worst first, then by check and
 /// resource (as the SQL's `ORDER BY`).
-fn list_order(f: &Finding) -> (u8, &str, &str, &str, &str) {
+fn list_order(f: &Finding) -> (std::cmp::Reverse<Severity>, &str, &str, &str, &str) {
     let r = &f.result;
     (
-        severity_rank(r.severity),
+        std::cmp::Reverse(r.severity),
         &r.check_id,
         &r.key.account_id,
         &r.key.region,
