@@ -80,9 +80,14 @@ fn fingerprint(
     hex::encode(h.finalize())
 }
 
+/// How many tenants are read and computed ahead of the one being written.
+/// Computing a tenant takes longer than writing it and only part of it is
+/// parallel: two ahead keep both cores busy, at the memory of three tenants.
+const AHEAD: usize = 2;
+
 /// Evaluates several tenants in the order given, as a pipeline: while one
 /// tenant's findings are written (the database takes one writer at a time)
-/// the next one's are read and computed. `each` hears every tenant's
+/// the next ones are read and computed. `each` hears every tenant's
 /// outcome as it is stored; one tenant's failure does not stop the others.
 pub async fn evaluate_tenants(
     store: &Store,
@@ -90,33 +95,26 @@ pub async fn evaluate_tenants(
     opts: EvaluateOptions,
     mut each: impl FnMut(&TenantId, Result<EvaluationSummary, AppError>),
 ) {
-    let Some(first) = tenants.first() else {
-        return;
+    // On tasks of their own, so that their CPU work (decoding inventories,
+    // evaluating) runs beside the write's (binding rows).
+    let spawn = |tenant: &TenantId| {
+        let (store, tenant) = (store.clone(), tenant.clone());
+        tokio::spawn(async move { compute(&store, &tenant, opts).await })
     };
-    let mut computed = compute(store, first, opts).await;
+    let mut ahead: std::collections::VecDeque<_> = tenants.iter().take(AHEAD).map(spawn).collect();
     for (i, tenant) in tenants.iter().enumerate() {
-        let stored = async {
-            match computed {
-                Ok(c) => write(store, tenant, c).await,
-                Err(e) => Err(e),
-            }
+        let Some(task) = ahead.pop_front() else {
+            break;
         };
-        // On a task of its own, so that its CPU work (decoding the
-        // inventory) runs beside the write's (binding rows).
-        let ahead = tenants.get(i + 1).map(|next| {
-            let (store, next) = (store.clone(), next.clone());
-            tokio::spawn(async move { compute(&store, &next, opts).await })
-        });
-        let stored = stored.await;
-        each(tenant, stored);
-        match ahead {
-            Some(task) => {
-                computed = task.await.unwrap_or_else(|e| {
-                    Err(AppError::Invalid(format!("evaluation task failed: {e}")))
-                });
-            }
-            None => break,
+        if let Some(next) = tenants.get(i + AHEAD) {
+            ahead.push_back(spawn(next));
         }
+        let stored = match task.await {
+            Ok(Ok(c)) => write(store, tenant, c).await,
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(AppError::Invalid(format!("evaluation task failed: {e}"))),
+        };
+        each(tenant, stored);
     }
 }
 
@@ -267,26 +265,28 @@ async fn compute(
         let results_len = results.len();
         let live: HashSet<ResourceKey> = resources.keys().cloned().collect();
         let rec = shareline_engine::reconcile(catalog, &prev, results, selection, &live, now);
-        let mut live_findings: HashMap<&str, &Finding> = prev
+        // The live findings after the run: the changed ones, and the earlier
+        // ones the run did not change (none on a first evaluation).
+        let changed_ids: HashSet<&str> = if prev.is_empty() {
+            HashSet::new()
+        } else {
+            rec.changed.iter().map(|f| f.result.id.as_str()).collect()
+        };
+        let live_findings: Vec<&Finding> = prev
             .iter()
-            .filter(|(_, f)| f.removed_at.is_none())
-            .map(|(id, f)| (id.as_str(), f))
+            .filter(|(id, _)| !changed_ids.contains(id.as_str()))
+            .map(|(_, f)| f)
+            .chain(&rec.changed)
+            .filter(|f| f.removed_at.is_none())
             .collect();
-        for f in &rec.changed {
-            if f.removed_at.is_some() {
-                live_findings.remove(f.result.id.as_str());
-            } else {
-                live_findings.insert(f.result.id.as_str(), f);
-            }
-        }
         let mut by_status: HashMap<Status, usize> = HashMap::new();
-        for f in live_findings.values() {
+        for f in &live_findings {
             *by_status.entry(f.result.status).or_default() += 1;
         }
         let posture = crate::posture::summarize(
             catalog,
             &tenant_name,
-            live_findings.values().copied(),
+            live_findings.iter().copied(),
             i64::try_from(items.len()).unwrap_or(i64::MAX),
             now,
         );
@@ -324,7 +324,7 @@ async fn compute(
 async fn write(
     store: &Store,
     tenant: &TenantId,
-    c: Computed,
+    mut c: Computed,
 ) -> Result<EvaluationSummary, AppError> {
     let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let record = EvaluationRecord {
@@ -332,7 +332,7 @@ async fn write(
         started_at: c.now,
         finished_at: Utc::now(),
         mode: c.mode.to_owned(),
-        fingerprint: c.fingerprint,
+        fingerprint: std::mem::take(&mut c.fingerprint),
         resources: to_i64(c.resources),
         evaluations: to_i64(c.evaluations),
         results: to_i64(c.results),
@@ -362,9 +362,13 @@ async fn write(
         changed = c.rec.changed.len(),
         "evaluation stored"
     );
-    Ok(EvaluationSummary {
+    let summary = EvaluationSummary {
         record,
-        by_status: c.by_status,
+        by_status: std::mem::take(&mut c.by_status),
         engine_ms: c.engine_ms,
-    })
+    };
+    // Freeing a tenant's findings (millions of small strings) takes a
+    // while: off the writer's path, which the next tenant waits for.
+    tokio::task::spawn_blocking(move || drop(c));
+    Ok(summary)
 }

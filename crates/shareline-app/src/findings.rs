@@ -118,6 +118,11 @@ pub struct FindingDetail {
 pub async fn show(store: &Store, tenant: &TenantId, id: &str) -> Result<FindingDetail, AppError> {
     let catalog = catalog()?;
     let finding = store.get_finding(tenant, id).await?;
+    let mut history = store.finding_events(tenant, id).await?;
+    if history.is_empty() {
+        // Not stored until the finding first changes.
+        history.extend(shareline_engine::first_entry(&finding));
+    }
     let mutes = active_mutes(store, tenant).await?;
     let (finding, mute_expired) = effective(finding, &mutes, Utc::now());
     let check = catalog.check(&finding.result.check_id);
@@ -134,7 +139,7 @@ pub async fn show(store: &Store, tenant: &TenantId, id: &str) -> Result<FindingD
         },
         check: check.map(|c| c.meta.clone()),
         frameworks,
-        history: store.finding_events(tenant, id).await?,
+        history,
     })
 }
 

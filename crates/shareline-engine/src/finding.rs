@@ -135,13 +135,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// True for a live finding that has passed ever since it was first
-    /// seen: no status change, nothing resolved or reopened, not removed.
-    /// Most findings are such passes; the store packs them by resource
-    /// instead of giving each a row (see [`crate::place`]).
-    pub fn only_ever_passed(&self) -> bool {
-        self.result.status == Status::Pass
-            && self.status_since == self.first_seen
+    /// True for a live finding that has not changed since it was first
+    /// seen: the same status throughout, nothing resolved or reopened, not
+    /// removed. Most findings are such; the store packs them by resource
+    /// instead of giving each a row (see [`crate::place`]), and their first
+    /// history entry is implicit ([`first_entry`]).
+    pub fn unchanged(&self) -> bool {
+        self.status_since == self.first_seen
             && self.resolved_at.is_none()
             && self.reopened_count == 0
             && self.removed_at.is_none()
@@ -169,13 +169,36 @@ fn is_failing(s: Status) -> bool {
     matches!(s, Status::Fail | Status::Muted)
 }
 
+/// The first entry of a finding's history, which is not stored while the
+/// finding has not changed since it was first seen: its row already says
+/// when it appeared, with what status and why. `None` for a finding that
+/// started out passing (a pass needs no entry) or that has changed since
+/// (its first entry was stored with its first change, see [`advance`]).
+///
+/// A new finding's entry is most of an evaluation's history writes, and
+/// most findings never change: deferring it halves the rows a first
+/// evaluation writes (docs/benchmarks.md). Its message is the latest one
+/// before the first change.
+pub fn first_entry(f: &Finding) -> Option<Event> {
+    (f.unchanged() && f.result.status != Status::Pass).then(|| Event {
+        finding_id: f.result.id.clone(),
+        at: f.first_seen,
+        kind: "new".to_owned(),
+        from: None,
+        to: Some(f.result.status),
+        message: f.result.evidence.message.clone(),
+    })
+}
+
 /// Folds a new result into the previous state of its finding, returning the
-/// new state and, when something changed, the history entry.
+/// new state and the history entries to store: none for a new finding (see
+/// [`first_entry`]) or one that did not change; for a change, the change,
+/// preceded by the finding's deferred first entry when it has one.
 pub fn advance(
     prev: Option<&Finding>,
     result: CheckResult,
     now: DateTime<Utc>,
-) -> (Finding, Option<Event>) {
+) -> (Finding, Vec<Event>) {
     let event = |kind: &str, from: Option<Status>, r: &CheckResult| Event {
         finding_id: r.id.clone(),
         at: now,
@@ -185,9 +208,7 @@ pub fn advance(
         message: r.evidence.message.clone(),
     };
     let Some(prev) = prev else {
-        // A finding that starts out passing needs no history entry: its
-        // first-seen time says it all. Anything else is recorded.
-        let ev = (result.status != Status::Pass).then(|| event("new", None, &result));
+        // Its first entry is implicit until it changes ([`first_entry`]).
         return (
             Finding {
                 result,
@@ -198,7 +219,7 @@ pub fn advance(
                 reopened_count: 0,
                 removed_at: None,
             },
-            ev,
+            Vec::new(),
         );
     };
     let mut next = Finding {
@@ -214,7 +235,7 @@ pub fn advance(
     let after = next.result.status;
     let returned = prev.removed_at.is_some();
     if before == after && !returned {
-        return (next, None);
+        return (next, Vec::new());
     }
     next.status_since = now;
     let kind = if is_failing(after) && !is_failing(before) && prev.resolved_at.is_some()
@@ -231,13 +252,15 @@ pub fn advance(
     } else {
         "status"
     };
-    let ev = event(kind, Some(before), &next.result);
-    (next, Some(ev))
+    let mut events: Vec<Event> = first_entry(prev).into_iter().collect();
+    events.push(event(kind, Some(before), &next.result));
+    (next, events)
 }
 
 /// Marks a finding removed: its resource is gone, or the check no longer
-/// applies. A removed failure counts as resolved.
-pub fn remove(prev: &Finding, now: DateTime<Utc>) -> (Finding, Event) {
+/// applies. A removed failure counts as resolved. The history entries are
+/// the removal, preceded by the deferred first entry when there is one.
+pub fn remove(prev: &Finding, now: DateTime<Utc>) -> (Finding, Vec<Event>) {
     let mut next = prev.clone();
     next.removed_at = Some(now);
     if is_failing(prev.result.status) {
@@ -251,7 +274,9 @@ pub fn remove(prev: &Finding, now: DateTime<Utc>) -> (Finding, Event) {
         to: None,
         message: "the resource is gone or the check no longer applies".to_owned(),
     };
-    (next, ev)
+    let mut events: Vec<Event> = first_entry(prev).into_iter().collect();
+    events.push(ev);
+    (next, events)
 }
 
 #[cfg(test)]
@@ -284,32 +309,48 @@ mod tests {
     #[test]
     fn life_of_a_finding() {
         let t = |d: i64| DateTime::<Utc>::from_timestamp(d * 86_400, 0).unwrap();
-        let (_, ev) = advance(None, result(Status::Pass), t(1));
+        let kinds = |evs: &[Event]| evs.iter().map(|e| e.kind.clone()).collect::<Vec<_>>();
+        let (f, ev) = advance(None, result(Status::Pass), t(1));
+        assert!(ev.is_empty());
         assert!(
-            ev.is_none(),
+            first_entry(&f).is_none(),
             "a finding passing from the start has no history entry"
         );
         let (f, ev) = advance(None, result(Status::Fail), t(1));
-        assert_eq!(ev.unwrap().kind, "new");
+        assert!(ev.is_empty(), "a new finding's entry is deferred");
+        let first = first_entry(&f).unwrap();
+        assert_eq!((first.kind.as_str(), first.at), ("new", t(1)));
         let (f, ev) = advance(Some(&f), result(Status::Fail), t(2));
-        assert!(ev.is_none());
+        assert!(ev.is_empty());
         assert_eq!(f.first_seen, t(1));
         assert_eq!(f.last_seen, t(2));
+        assert!(first_entry(&f).is_some(), "still deferred: nothing changed");
         let (f, ev) = advance(Some(&f), result(Status::Pass), t(3));
-        assert_eq!(ev.unwrap().kind, "resolved");
+        assert_eq!(
+            kinds(&ev),
+            ["new", "resolved"],
+            "the first change stores both"
+        );
+        assert_eq!((ev[0].at, ev[0].to), (t(1), Some(Status::Fail)));
         assert_eq!(f.resolved_at, Some(t(3)));
+        assert!(first_entry(&f).is_none());
         let (f, ev) = advance(Some(&f), result(Status::Fail), t(4));
-        assert_eq!(ev.unwrap().kind, "reopened");
+        assert_eq!(kinds(&ev), ["reopened"]);
         assert_eq!(f.reopened_count, 1);
         assert_eq!(f.resolved_at, None);
         assert_eq!(f.status_since, t(4));
         let (f, ev) = remove(&f, t(5));
-        assert_eq!(ev.kind, "removed");
+        assert_eq!(kinds(&ev), ["removed"]);
         assert_eq!(f.resolved_at, Some(t(5)));
         let (f, ev) = advance(Some(&f), result(Status::Fail), t(6));
-        assert_eq!(ev.unwrap().kind, "reopened");
+        assert_eq!(kinds(&ev), ["reopened"]);
         assert_eq!(f.removed_at, None);
         assert_eq!(f.reopened_count, 2);
+        // A failure removed before it ever changed stores its first entry
+        // with the removal.
+        let (f, _) = advance(None, result(Status::Muted), t(7));
+        let (_, ev) = remove(&f, t(8));
+        assert_eq!(kinds(&ev), ["new", "removed"]);
     }
 
     #[test]

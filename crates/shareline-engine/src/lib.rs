@@ -28,7 +28,7 @@ use shareline_checks::{
 };
 use shareline_model::{Resource, ResourceKey};
 
-pub use finding::{CheckResult, Event, Finding, Status, finding_id};
+pub use finding::{CheckResult, Event, Finding, Status, finding_id, first_entry};
 
 /// One resource of the inventory with the hash of its stored version.
 #[derive(Debug, Clone)]
@@ -322,7 +322,12 @@ pub fn reconcile(
     live: &HashSet<ResourceKey>,
     now: DateTime<Utc>,
 ) -> Reconciled {
-    let mut out = Reconciled::default();
+    // Sized up front: growing a vector of a hundred thousand findings
+    // copies it over and over into freshly faulted pages.
+    let mut out = Reconciled {
+        changed: Vec::with_capacity(output.len()),
+        ..Reconciled::default()
+    };
     // Which earlier findings the run produced; nothing to look up on a
     // first evaluation.
     let mut produced = HashSet::with_capacity(if prev.is_empty() { 0 } else { output.len() });
@@ -331,17 +336,17 @@ pub fn reconcile(
             produced.insert(r.id.clone());
         }
         let before = prev.get(&r.id);
-        let (next, event) = finding::advance(before, r, now);
+        let (next, events) = finding::advance(before, r, now);
         let changed = match before {
             None => true,
-            Some(b) => event.is_some() || b.result != next.result,
+            Some(b) => !events.is_empty() || b.result != next.result,
         };
         if changed {
             out.changed.push(next);
         } else {
             out.unchanged += 1;
         }
-        out.events.extend(event);
+        out.events.extend(events);
     }
     for (id, f) in prev {
         if f.removed_at.is_some() || produced.contains(id) {
@@ -355,9 +360,9 @@ pub fn reconcile(
             Some(check) => !live.contains(key) || covered(check, key, selection),
         };
         if gone {
-            let (next, event) = finding::remove(f, now);
+            let (next, events) = finding::remove(f, now);
             out.changed.push(next);
-            out.events.push(event);
+            out.events.extend(events);
         } else {
             out.unchanged += 1;
         }
@@ -365,31 +370,36 @@ pub fn reconcile(
     out
 }
 
-/// One resource's packed passes after an evaluation: every finding on it
-/// that has only ever passed and has no row. Empty when none is left.
+/// One resource's packed findings after an evaluation: every finding on it
+/// that has not changed since it was first seen and has no row. Empty when
+/// none is left.
 #[derive(Debug)]
 pub struct Packed<'a> {
     /// The resource.
     pub key: &'a ResourceKey,
-    /// Its packed passes, by check id.
-    pub passes: Vec<&'a Finding>,
+    /// Its packed findings, by check id.
+    pub findings: Vec<&'a Finding>,
 }
 
 /// Where an evaluation's changed findings are stored.
 #[derive(Debug, Default)]
 pub struct Placement<'a> {
-    /// Findings written one row each: every one that has ever not passed,
-    /// and every one already stored as a row.
+    /// Findings written one row each: every one that has changed since it
+    /// was first seen, and every one already stored as a row.
     pub rows: Vec<&'a Finding>,
-    /// Resources whose packed passes changed, with all of them.
+    /// Resources whose packed findings changed, with all of them.
     pub packed: Vec<Packed<'a>>,
 }
 
-/// Places `changed` (from [`reconcile`]): a finding that has only ever
-/// passed ([`Finding::only_ever_passed`]) and has no row yet is packed into
-/// its resource's passes; every other one is a row, and a packed pass that
-/// stops passing moves to a row for good (it now has a history). `prev` is
-/// what was stored before, `rows` the ids of those stored as rows.
+/// Places `changed` (from [`reconcile`]): a finding that has not changed
+/// since it was first seen ([`Finding::unchanged`]) and has no row yet is
+/// packed with its resource's other such findings; every other one is a
+/// row, and a packed finding that changes moves to a row for good (it now
+/// has a history). `prev` is what was stored before, `rows` the ids of
+/// those stored as rows.
+///
+/// Most findings never change, so an evaluation writes about a row per
+/// resource instead of a row per finding (docs/benchmarks.md).
 pub fn place<'a>(
     prev: &'a HashMap<String, Finding>,
     rows: &HashSet<String>,
@@ -397,34 +407,52 @@ pub fn place<'a>(
 ) -> Placement<'a> {
     let mut out = Placement::default();
     let mut touched: HashMap<&'a ResourceKey, Vec<&'a Finding>> = HashMap::new();
+    // A resource's findings come one after another: hash its key once.
+    let mut current: Option<(&'a ResourceKey, Vec<&'a Finding>)> = None;
     for f in changed {
         let id = f.result.id.as_str();
-        if rows.contains(id) || !f.only_ever_passed() {
+        let key = &f.result.key;
+        if current.as_ref().is_none_or(|(k, _)| *k != key) {
+            if let Some((k, found)) = current.take()
+                && !found.is_empty()
+            {
+                touched.entry(k).or_default().extend(found);
+            }
+            current = Some((key, Vec::new()));
+        }
+        if rows.contains(id) || !f.unchanged() {
             out.rows.push(f);
             if prev.contains_key(id) && !rows.contains(id) {
-                // It was packed: its resource's passes lose it.
-                touched.entry(&f.result.key).or_default();
+                // It was packed: its resource's pack loses it.
+                touched.entry(key).or_default();
             }
-        } else {
-            touched.entry(&f.result.key).or_default().push(f);
+        } else if let Some((_, found)) = current.as_mut() {
+            found.push(f);
         }
     }
-    if !touched.is_empty() {
+    if let Some((k, found)) = current
+        && !found.is_empty()
+    {
+        touched.entry(k).or_default().extend(found);
+    }
+    // The resources touched keep their other packed findings (there are
+    // none before a first evaluation).
+    if !touched.is_empty() && !prev.is_empty() {
         let changed_ids: HashSet<&str> = changed.iter().map(|f| f.result.id.as_str()).collect();
         for (id, f) in prev {
             if rows.contains(id) || changed_ids.contains(id.as_str()) {
                 continue;
             }
-            if let Some(passes) = touched.get_mut(&f.result.key) {
-                passes.push(f);
+            if let Some(packed) = touched.get_mut(&f.result.key) {
+                packed.push(f);
             }
         }
     }
     out.packed = touched
         .into_iter()
-        .map(|(key, mut passes)| {
-            passes.sort_by(|a, b| a.result.check_id.cmp(&b.result.check_id));
-            Packed { key, passes }
+        .map(|(key, mut findings)| {
+            findings.sort_by(|a, b| a.result.check_id.cmp(&b.result.check_id));
+            Packed { key, findings }
         })
         .collect();
     out.packed.sort_by(|a, b| a.key.cmp(b.key));

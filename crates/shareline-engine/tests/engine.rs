@@ -344,7 +344,7 @@ fn standing_from_tallies_equals_the_full_rollup() {
 }
 
 /// What a store holds after applying placements: rows by id, and packed
-/// passes by resource.
+/// findings by resource.
 #[derive(Default)]
 struct Stored {
     rows: HashMap<String, Finding>,
@@ -381,17 +381,17 @@ impl Stored {
             placed
                 .packed
                 .into_iter()
-                .map(|p| (p.key.clone(), p.passes.into_iter().cloned().collect()))
+                .map(|p| (p.key.clone(), p.findings.into_iter().cloned().collect()))
                 .collect(),
         );
         for f in rows {
             self.rows.insert(f.result.id.clone(), f);
         }
-        for (key, passes) in packed {
-            if passes.is_empty() {
+        for (key, findings) in packed {
+            if findings.is_empty() {
                 self.packed.remove(&key);
             } else {
-                self.packed.insert(key, passes);
+                self.packed.insert(key, findings);
             }
         }
         // Whatever the split, the store holds exactly the reconciled state.
@@ -417,31 +417,33 @@ impl Stored {
 }
 
 #[test]
-fn passes_are_packed_until_they_first_stop_passing() {
+fn findings_are_packed_until_they_first_change() {
     let versioning = "aws_s3_bucket_versioning_enabled";
     let t = |h: i64| now() + chrono::Duration::hours(h);
     let mut store = Stored::default();
     store.evaluate(inventory(), t(0));
     assert!(store.is_packed(versioning, "a-logs"), "a pass is packed");
-    assert!(store.is_row(versioning, "a-web"), "a failure is a row");
-    assert!(
-        store.rows.values().all(|f| !f.only_ever_passed()),
-        "only findings with a history have rows"
-    );
+    assert!(store.is_packed(versioning, "a-web"), "so is a failure");
+    assert!(store.rows.is_empty(), "nothing has a history yet");
+
+    // Evaluating the same inventory again changes nothing.
+    store.evaluate(inventory(), t(1));
+    assert!(store.rows.is_empty());
+    assert!(store.is_packed(versioning, "a-web"));
 
     // a-logs stops versioning; a-web is deleted.
     let mut inv = inventory();
     inv[0] = bucket(A, "a-logs", "Suspended", None);
     inv.remove(1);
-    store.evaluate(inv, t(1));
+    store.evaluate(inv, t(2));
     assert!(store.is_row(versioning, "a-logs"));
     assert!(
         !store.is_packed(versioning, "a-logs"),
-        "it left the packed passes"
+        "it left its resource's pack"
     );
     assert!(
         store.packed.keys().all(|k| k.resource_id != "a-web"),
-        "a deleted resource keeps no packed passes"
+        "a deleted resource keeps no pack"
     );
     assert!(
         store
@@ -450,19 +452,23 @@ fn passes_are_packed_until_they_first_stop_passing() {
             .any(|f| f.result.key.resource_id == "a-web"
                 && f.result.status == Status::Pass
                 && f.removed_at.is_some()),
-        "its passes are kept as removed rows"
+        "its findings are kept as removed rows"
+    );
+    assert!(
+        store.rows.values().all(|f| !f.unchanged()),
+        "only findings with a history have rows"
     );
 
     // a-logs is fixed: the finding passes again but keeps its row and history.
     let mut inv = inventory();
     inv.remove(1);
-    store.evaluate(inv, t(2));
+    store.evaluate(inv, t(3));
     let fixed = store
         .rows
         .values()
         .find(|f| f.result.check_id == versioning && f.result.key.resource_id == "a-logs")
         .unwrap();
     assert_eq!(fixed.result.status, Status::Pass);
-    assert_eq!(fixed.resolved_at, Some(t(2)));
+    assert_eq!(fixed.resolved_at, Some(t(3)));
     assert!(!store.is_packed(versioning, "a-logs"));
 }

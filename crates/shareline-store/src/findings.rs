@@ -1,12 +1,14 @@
 //! Findings and their history, evaluations, mutes and per-tenant check
 //! parameters. Everything is tenant-scoped; finding history is append-only.
 //!
-//! A finding that has only ever passed has no row of its own: it is packed
-//! with the other such passes of its resource into one `finding_passes` row
-//! (a JSON array). Most findings are such passes, so an evaluation writes a
-//! row per resource and per finding with a history instead of a row per
-//! finding. Reads unpack them: callers see one [`Finding`] per finding
-//! either way. The engine decides what goes where ([`shareline_engine::place`]).
+//! A finding that has not changed since it was first seen has no row of its
+//! own: it is packed with the other such findings of its resource into one
+//! `finding_passes` row (a JSON array; the table is named after what it held
+//! first, passes only). Most findings never change, so an evaluation writes
+//! about a row per resource and a row per finding with a history, instead of
+//! a row per finding. Reads unpack them: callers see one [`Finding`] per
+//! finding either way. The engine decides what goes where
+//! ([`shareline_engine::place`]).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -37,12 +39,17 @@ const BATCH: usize = 400;
 const PASS_COLS: &str =
     "account_id, region, resource_type, resource_id, arn, name, resource_hash, last_seen, passes";
 
-/// One packed pass, as stored in a `finding_passes` row's JSON array (short
-/// names: a resource has dozens of them).
+/// One packed finding, as stored in a `finding_passes` row's JSON array
+/// (short names: a resource has dozens of them). Packs written before
+/// failures were packed too have no status: they hold passes.
 #[derive(Debug, Serialize, Deserialize)]
-struct PassEntry<'a> {
+struct PackEntry<'a> {
     #[serde(rename = "c")]
     check_id: Cow<'a, str>,
+    #[serde(rename = "z", default = "pass", skip_serializing_if = "is_pass")]
+    status: Status,
+    #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
+    muted_by: Option<Cow<'a, str>>,
     #[serde(rename = "s")]
     service: Cow<'a, str>,
     #[serde(rename = "v")]
@@ -51,7 +58,13 @@ struct PassEntry<'a> {
     message: Cow<'a, str>,
     #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
     field: Option<Cow<'a, str>>,
-    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    /// A `null` value is kept as one (absent is `None`).
+    #[serde(
+        rename = "x",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     value: Option<Cow<'a, Value>>,
     /// First seen, in milliseconds.
     #[serde(rename = "t")]
@@ -60,13 +73,40 @@ struct PassEntry<'a> {
     owner: Option<Party>,
     #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
     copied: Vec<Party>,
+    /// The resource's ARN, name and hash when they are not the row's: an
+    /// account's own findings and its account-wide checks' share a key.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    arn: Option<Cow<'a, str>>,
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    name: Option<Cow<'a, str>>,
+    #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
+    hash: Option<Cow<'a, str>>,
 }
 
-impl<'a> PassEntry<'a> {
-    fn of(f: &'a Finding) -> Self {
+fn present<'de, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, Value>>, D::Error> {
+    Value::deserialize(d).map(|v| Some(Cow::Owned(v)))
+}
+
+fn pass() -> Status {
+    Status::Pass
+}
+
+fn is_pass(s: &Status) -> bool {
+    *s == Status::Pass
+}
+
+impl<'a> PackEntry<'a> {
+    /// `f` as an entry of a pack whose row holds `row`'s ARN, name and hash.
+    fn of(f: &'a Finding, row: &CheckResult) -> Self {
         let r = &f.result;
+        let unless_row = |mine: &'a str, row: &str| (mine != row).then_some(Cow::Borrowed(mine));
         Self {
+            arn: unless_row(&r.arn, &row.arn),
+            name: unless_row(&r.name, &row.name),
+            hash: unless_row(&r.resource_hash, &row.resource_hash),
             check_id: Cow::Borrowed(&r.check_id),
+            status: r.status,
+            muted_by: r.muted_by.as_deref().map(Cow::Borrowed),
             service: Cow::Borrowed(&r.service),
             severity: r.severity,
             message: Cow::Borrowed(&r.evidence.message),
@@ -90,8 +130,9 @@ fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
     let (arn, name, hash): (String, String, String) = (r.try_get(4)?, r.try_get(5)?, r.try_get(6)?);
     let last_seen = ts(r.try_get(7)?);
     let passes: String = r.try_get(8)?;
-    let entries: Vec<PassEntry<'_>> = serde_json::from_str(&passes)
-        .map_err(|e| StoreError::Corrupt(format!("packed passes of `{}`: {e}", key.resource_id)))?;
+    let entries: Vec<PackEntry<'_>> = serde_json::from_str(&passes).map_err(|e| {
+        StoreError::Corrupt(format!("packed findings of `{}`: {e}", key.resource_id))
+    })?;
     Ok(entries
         .into_iter()
         .map(|e| {
@@ -101,13 +142,13 @@ fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
                     id: finding_id(tenant, &e.check_id, &key),
                     check_id: e.check_id.into_owned(),
                     key: key.clone(),
-                    arn: arn.clone(),
-                    name: name.clone(),
-                    resource_hash: hash.clone(),
+                    arn: e.arn.map_or_else(|| arn.clone(), Cow::into_owned),
+                    name: e.name.map_or_else(|| name.clone(), Cow::into_owned),
+                    resource_hash: e.hash.map_or_else(|| hash.clone(), Cow::into_owned),
                     service: e.service.into_owned(),
                     severity: e.severity,
-                    status: Status::Pass,
-                    muted_by: None,
+                    status: e.status,
+                    muted_by: e.muted_by.map(Cow::into_owned),
                     evidence: shareline_checks::Evidence {
                         message: e.message.into_owned(),
                         field: e.field.map(Cow::into_owned),
@@ -145,7 +186,7 @@ fn list_order(f: &Finding) -> (std::cmp::Reverse<Severity>, &str, &str, &str, &s
 pub struct StoredFindings {
     /// Every finding, removed ones included.
     pub findings: Vec<Finding>,
-    /// The ids of those stored as rows; the others are packed passes.
+    /// The ids of those stored as rows; the others are packed.
     pub rows: HashSet<String>,
 }
 
@@ -303,6 +344,46 @@ fn evidence_json(f: &Finding) -> Option<String> {
     })
 }
 
+/// When the tenant was last evaluated: every finding live then was seen
+/// then, whatever its row says (see `apply_evaluation`).
+async fn seen_at(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant: &TenantId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(started_at) FROM evaluations WHERE tenant_id = $1")
+            .bind(tenant.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(at.map(ts))
+}
+
+/// Brings a finding's last-seen up to the tenant's last evaluation when it
+/// is live.
+fn seen(f: &mut Finding, at: Option<DateTime<Utc>>) {
+    if let Some(at) = at
+        && f.removed_at.is_none()
+        && f.last_seen < at
+    {
+        f.last_seen = at;
+    }
+}
+
+/// Binds a history entry's seven values, in `finding_events` column order.
+fn bind_event<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    tenant: &'q str,
+    e: &'q Event,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(tenant)
+        .bind(e.finding_id.as_str())
+        .bind(e.at.timestamp_millis())
+        .bind(e.kind.as_str())
+        .bind(e.from.map(Status::as_str))
+        .bind(e.to.map(Status::as_str))
+        .bind(e.message.as_str())
+}
+
 impl Store {
     /// The tenant's current inventory: every live resource with the hash of
     /// its current version.
@@ -341,7 +422,7 @@ impl Store {
     /// them are rows.
     ///
     /// # Errors
-    /// On a database error or a corrupt packed pass.
+    /// On a database error or a corrupt pack.
     pub async fn load_findings(&self, tenant: &TenantId) -> Result<StoredFindings, StoreError> {
         let mut tx = self.tenant_tx(tenant).await?;
         let rows = sqlx::query(AssertSqlSafe(format!(
@@ -351,6 +432,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let packed = self.packed_findings(&mut tx, tenant, &[]).await?;
+        let at = seen_at(&mut tx, tenant).await?;
         tx.commit().await?;
         let mut out = StoredFindings {
             findings: rows.iter().map(finding_row).collect::<Result<_, _>>()?,
@@ -358,10 +440,13 @@ impl Store {
         };
         out.rows = out.findings.iter().map(|f| f.result.id.clone()).collect();
         out.findings.extend(packed);
+        for f in &mut out.findings {
+            seen(f, at);
+        }
         Ok(out)
     }
 
-    /// The tenant's packed passes, of these accounts (all when empty).
+    /// The tenant's packed findings, of these accounts (all when empty).
     async fn packed_findings(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -386,9 +471,8 @@ impl Store {
     }
 
     /// Stores one evaluation atomically: the changed findings' rows, the
-    /// packed passes of the resources whose passes changed (a resource with
-    /// none left loses its row), the history entries, last-seen for every
-    /// live finding, and the run's record.
+    /// packed findings of the resources whose packs changed (a resource with
+    /// none left loses its pack), the history entries and the run's record.
     ///
     /// # Errors
     /// On a database error; nothing is stored then.
@@ -452,6 +536,20 @@ impl Store {
         self.write_packed(&mut tx, t, record, packed).await?;
         let packed_ms = clock.elapsed().as_millis();
         let clock = std::time::Instant::now();
+        // A finding's first entry is stored with its first change
+        // (`shareline_engine::first_entry`); one stored by an earlier
+        // version at the finding's creation is not stored twice.
+        let (firsts, events): (Vec<&Event>, Vec<&Event>) =
+            events.iter().partition(|e| e.kind == "new");
+        for e in firsts {
+            let q = sqlx::query(
+                "INSERT INTO finding_events (tenant_id, finding_id, at, kind, from_status, \
+                 to_status, message) SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS \
+                 (SELECT 1 FROM finding_events WHERE tenant_id = $1 AND finding_id = $2 \
+                 AND kind = $4)",
+            );
+            bind_event(q, t, e).execute(&mut *tx).await?;
+        }
         for chunk in events.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO finding_events (tenant_id, finding_id, at, kind, from_status, \
@@ -460,34 +558,15 @@ impl Store {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for e in chunk {
-                q = q
-                    .bind(t)
-                    .bind(e.finding_id.as_str())
-                    .bind(e.at.timestamp_millis())
-                    .bind(e.kind.as_str())
-                    .bind(e.from.map(Status::as_str))
-                    .bind(e.to.map(Status::as_str))
-                    .bind(e.message.as_str());
+                q = bind_event(q, t, e);
             }
             q.execute(&mut *tx).await?;
         }
         let events_ms = clock.elapsed().as_millis();
         let clock = std::time::Instant::now();
-        sqlx::query(
-            "UPDATE findings SET last_seen = $2 WHERE tenant_id = $1 AND removed_at IS NULL \
-             AND last_seen < $2",
-        )
-        .bind(t)
-        .bind(record.started_at.timestamp_millis())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE finding_passes SET last_seen = $2 WHERE tenant_id = $1 AND last_seen < $2",
-        )
-        .bind(t)
-        .bind(record.started_at.timestamp_millis())
-        .execute(&mut *tx)
-        .await?;
+        // Every live finding was seen by this run. That is not written to
+        // each row (an evaluation would rewrite every finding of the tenant):
+        // reads take it from the run's record (`seen_at`).
         sqlx::query(
             "INSERT INTO evaluations (tenant_id, id, started_at, finished_at, mode, fingerprint, \
              resources, evaluations, results, changed, failing) \
@@ -519,7 +598,7 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the packed passes of each resource in `packed`.
+    /// Replaces the packed findings of each resource in `packed`.
     async fn write_packed(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -529,9 +608,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut full = Vec::with_capacity(packed.len());
         for p in packed {
-            // Every pass of a resource was evaluated on the same version:
-            // the first one says which.
-            if let Some(first) = p.passes.first() {
+            // The row holds the first finding's ARN, name and hash; an
+            // entry holds its own only when they differ.
+            if let Some(first) = p.findings.first() {
                 full.push((p, *first));
                 continue;
             }
@@ -559,10 +638,13 @@ impl Store {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (p, first) in chunk {
-                let entries: Vec<PassEntry<'_>> =
-                    p.passes.iter().map(|f| PassEntry::of(f)).collect();
+                let entries: Vec<PackEntry<'_>> = p
+                    .findings
+                    .iter()
+                    .map(|f| PackEntry::of(f, &first.result))
+                    .collect();
                 let json = serde_json::to_string(&entries)
-                    .map_err(|e| StoreError::Invalid(format!("packed passes: {e}")))?;
+                    .map_err(|e| StoreError::Invalid(format!("packed findings: {e}")))?;
                 q = q
                     .bind(t)
                     .bind(p.key.account_id.as_str())
@@ -684,26 +766,31 @@ impl Store {
         }
         let limit = filter.limit.unwrap_or(10_000).clamp(1, 10_000_000);
         let rows = q.bind(limit).fetch_all(&mut *tx).await?;
-        let wants_passes = filter.statuses.is_empty() || filter.statuses.contains(&Status::Pass);
-        let packed = if wants_passes {
-            self.packed_findings(&mut tx, tenant, &filter.accounts)
-                .await?
-        } else {
-            Vec::new()
-        };
+        // Packed findings are live, of any status: filtered here.
+        let packed = self
+            .packed_findings(&mut tx, tenant, &filter.accounts)
+            .await?;
+        let at = seen_at(&mut tx, tenant).await?;
         tx.commit().await?;
         let mut out: Vec<Finding> = rows.iter().map(finding_row).collect::<Result<_, _>>()?;
+        for f in &mut out {
+            seen(f, at);
+        }
         if packed.is_empty() {
             return Ok(out);
         }
         let keep = |f: &Finding| {
             let r = &f.result;
-            (filter.severities.is_empty() || filter.severities.contains(&r.severity))
+            (filter.statuses.is_empty() || filter.statuses.contains(&r.status))
+                && (filter.severities.is_empty() || filter.severities.contains(&r.severity))
                 && (filter.services.is_empty() || filter.services.contains(&r.service))
                 && (filter.checks.is_empty() || filter.checks.contains(&r.check_id))
                 && (filter.owners.is_empty() || r.owner.is_some_and(|o| filter.owners.contains(&o)))
         };
-        out.extend(packed.into_iter().filter(keep));
+        out.extend(packed.into_iter().filter(keep).map(|mut f| {
+            seen(&mut f, at);
+            f
+        }));
         out.sort_by(|a, b| list_order(a).cmp(&list_order(b)));
         out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(out)
@@ -722,17 +809,20 @@ impl Store {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(r) = row {
-            tx.commit().await?;
-            return finding_row(&r);
-        }
-        // A packed pass: its id is derived, so look through the packs.
-        let packed = self.packed_findings(&mut tx, tenant, &[]).await?;
+        let at = seen_at(&mut tx, tenant).await?;
+        let mut found = match row {
+            Some(r) => finding_row(&r)?,
+            // A packed finding: its id is derived, so look through the packs.
+            None => self
+                .packed_findings(&mut tx, tenant, &[])
+                .await?
+                .into_iter()
+                .find(|f| f.result.id == id)
+                .ok_or_else(|| StoreError::NotFound(format!("finding `{id}`")))?,
+        };
         tx.commit().await?;
-        packed
-            .into_iter()
-            .find(|f| f.result.id == id)
-            .ok_or_else(|| StoreError::NotFound(format!("finding `{id}`")))
+        seen(&mut found, at);
+        Ok(found)
     }
 
     /// A finding's history, oldest first.

@@ -155,7 +155,7 @@ impl Store {
         for p in &packs {
             let passes: String = sqlx::Row::try_get(p, 0)?;
             let n = serde_json::from_str::<Vec<serde::de::IgnoredAny>>(&passes)
-                .map_err(|e| StoreError::Corrupt(format!("packed passes: {e}")))?
+                .map_err(|e| StoreError::Corrupt(format!("packed findings: {e}")))?
                 .len();
             removed.findings += u64::try_from(n).unwrap_or(u64::MAX);
         }
@@ -190,7 +190,7 @@ impl Store {
         Ok(removed)
     }
 
-    /// Forgets a tenant's findings: their rows, packed passes, history and
+    /// Forgets a tenant's findings: their rows, packs, history and
     /// evaluations, and its posture summaries. Its inventory stays; the
     /// next evaluation starts afresh. For benchmarks, which measure a first
     /// evaluation on every run.

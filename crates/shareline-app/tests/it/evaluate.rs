@@ -49,6 +49,17 @@ async fn statuses(store: &Store, tenant: &TenantId) -> HashMap<String, (Status, 
         .collect()
 }
 
+/// The tenant's worst failing finding.
+async fn first_failure(store: &Store, tenant: &TenantId) -> shareline_engine::Finding {
+    let failing = FindingFilter {
+        statuses: vec![Status::Fail],
+        ..all()
+    };
+    list(store, tenant, &failing).await.unwrap()[0]
+        .finding
+        .clone()
+}
+
 /// The first demo snapshot of acme, for re-imports with changes.
 fn acme_snapshot() -> (String, std::path::PathBuf) {
     let dir = shareline_app::demo::demo_dir();
@@ -272,20 +283,7 @@ async fn mutes_mute_expire_and_are_validated() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path()).await;
     let tenant = acme();
-    let failing_check = list(
-        &store,
-        &tenant,
-        &FindingFilter {
-            statuses: vec![Status::Fail],
-            ..all()
-        },
-    )
-    .await
-    .unwrap()[0]
-        .finding
-        .result
-        .check_id
-        .clone();
+    let failing_check = first_failure(&store, &tenant).await.result.check_id;
 
     // Validation: reason, expiry, maximum, a pattern that names a check.
     let good = NewMute {
@@ -711,4 +709,56 @@ async fn evaluating_every_tenant_as_a_pipeline_equals_one_at_a_time() {
     for t in &tenants {
         assert_eq!(statuses(&store, t).await, one_at_a_time[t], "{t}");
     }
+}
+
+#[tokio::test]
+async fn a_failures_first_history_entry_is_stored_with_its_first_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path()).await;
+    let tenant = acme();
+    let failing = first_failure(&store, &tenant).await;
+    let id = failing.result.id.clone();
+    let history = |store: Store, id: String| async move {
+        shareline_app::findings::show(&store, &acme(), &id)
+            .await
+            .unwrap()
+            .history
+    };
+
+    // Not changed since first seen: nothing stored, the row says it all.
+    assert!(store.finding_events(&tenant, &id).await.unwrap().is_empty());
+    let shown = history(store.clone(), id.clone()).await;
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].kind, "new");
+    assert_eq!(shown[0].at, failing.first_seen);
+    assert_eq!(shown[0].to, Some(Status::Fail));
+
+    // Muting it changes it: the first entry is stored, then the change.
+    store
+        .add_mutes(&tenant, &[mute("m1", &failing.result.check_id, 30)])
+        .await
+        .unwrap();
+    evaluate_tenant(&store, &tenant, EvaluateOptions::default())
+        .await
+        .unwrap();
+    let stored = store.finding_events(&tenant, &id).await.unwrap();
+    let kinds: Vec<&str> = stored.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["new", "status"]);
+    assert_eq!(stored[0].at, failing.first_seen);
+    assert_eq!(stored[0].to, Some(Status::Fail));
+    assert_eq!(stored[1].to, Some(Status::Muted));
+    assert_eq!(history(store.clone(), id.clone()).await, stored);
+
+    // Evaluating again stores nothing more for it.
+    evaluate_tenant(
+        &store,
+        &tenant,
+        EvaluateOptions {
+            full: true,
+            now: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.finding_events(&tenant, &id).await.unwrap(), stored);
 }

@@ -15,6 +15,7 @@ crate::store_test_suite!(
     findings_and_mutes_stay_inside_their_tenant,
     mutes_are_kept_when_removed_and_params_round_trip,
     passes_are_packed_per_resource_and_read_as_findings,
+    unchanged_failures_are_packed_with_their_status,
 );
 
 fn t(s: &str) -> TenantId {
@@ -127,10 +128,15 @@ async fn findings_round_trip_with_history(store: &Store) {
             &record(t1),
             &[&a2],
             &[],
-            &[Event {
-                from: Some(Status::Fail),
-                ..event("a", "resolved", Status::Pass, t1)
-            }],
+            &[
+                // As the engine sends a first entry with a first change; an
+                // earlier version stored it already, so it is not repeated.
+                event("a", "new", Status::Fail, t0),
+                Event {
+                    from: Some(Status::Fail),
+                    ..event("a", "resolved", Status::Pass, t1)
+                },
+            ],
         )
         .await
         .unwrap();
@@ -370,7 +376,7 @@ async fn seed_account(store: &Store, tenant: &TenantId, account: &str, buckets: 
             &[&f],
             &[Packed {
                 key: &passes[0].result.key,
-                passes: passes.iter().collect(),
+                findings: passes.iter().collect(),
             }],
             &[event(account, "new", Status::Fail, Utc::now())],
         )
@@ -488,7 +494,7 @@ async fn passes_are_packed_per_resource_and_read_as_findings(store: &Store) {
             &[&failing],
             &[Packed {
                 key: &key,
-                passes: vec![&encryption, &versioning],
+                findings: vec![&encryption, &versioning],
             }],
             &[event("web", "new", Status::Fail, t0)],
         )
@@ -603,7 +609,7 @@ async fn passes_are_packed_per_resource_and_read_as_findings(store: &Store) {
             &[&broken],
             &[Packed {
                 key: &key,
-                passes: vec![&versioning],
+                findings: vec![&versioning],
             }],
             &[],
         )
@@ -630,7 +636,7 @@ async fn passes_are_packed_per_resource_and_read_as_findings(store: &Store) {
             &[],
             &[Packed {
                 key: &key,
-                passes: vec![],
+                findings: vec![],
             }],
             &[],
         )
@@ -642,4 +648,80 @@ async fn passes_are_packed_per_resource_and_read_as_findings(store: &Store) {
         store.get_finding(&acme, &versioning.result.id).await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+async fn unchanged_failures_are_packed_with_their_status(store: &Store) {
+    let acme = t("acme");
+    setup(store, &acme).await;
+    let t0 = Utc::now() - Duration::hours(1);
+    let versioning = pass("acme", "aws_s3_bucket_versioning_enabled", "logs", t0);
+    let mut muted = pass("acme", "aws_s3_bucket_default_encryption", "logs", t0);
+    muted.result.status = Status::Muted;
+    muted.result.muted_by = Some("accepted-risk".into());
+    // An account-wide finding shares its key with the account's own.
+    muted.result.arn = "arn:aws:::111111111111".into();
+    muted.result.name = "account 111111111111".into();
+    muted.result.resource_hash = String::new();
+    let mut failing = pass("acme", "aws_s3_bucket_policy_not_public", "logs", t0);
+    failing.result.status = Status::Fail;
+    failing.result.severity = Severity::Critical;
+    failing.result.evidence.value = Some(serde_json::Value::Null);
+    let key = versioning.result.key.clone();
+    store
+        .apply_evaluation(
+            &acme,
+            &record(t0),
+            &[],
+            &[Packed {
+                key: &key,
+                findings: vec![&muted, &failing, &versioning],
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+
+    // Read back whole: status, mute and all.
+    let stored = store.load_findings(&acme).await.unwrap();
+    assert!(stored.rows.is_empty());
+    for f in [&versioning, &muted, &failing] {
+        assert!(stored.findings.contains(f), "{}", f.result.check_id);
+        assert_eq!(&store.get_finding(&acme, &f.result.id).await.unwrap(), f);
+    }
+
+    // Listing filters packed findings by status like rows.
+    let by_status = |statuses: Vec<Status>| {
+        let (store, acme) = (store.clone(), acme.clone());
+        async move {
+            store
+                .list_findings(
+                    &acme,
+                    &FindingFilter {
+                        statuses,
+                        ..FindingFilter::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.result.check_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        by_status(vec![Status::Fail]).await,
+        ["aws_s3_bucket_policy_not_public"]
+    );
+    assert_eq!(
+        by_status(vec![Status::Muted, Status::Pass]).await,
+        [
+            "aws_s3_bucket_default_encryption",
+            "aws_s3_bucket_versioning_enabled"
+        ]
+    );
+    assert_eq!(
+        by_status(Vec::new()).await[0],
+        "aws_s3_bucket_policy_not_public",
+        "worst first"
+    );
 }

@@ -158,7 +158,7 @@ async fn findings_tables_are_walled_too() {
             .iter()
             .map(|p| shareline_engine::Packed {
                 key: &p.result.key,
-                passes: vec![p],
+                findings: vec![p],
             })
             .collect();
         store
