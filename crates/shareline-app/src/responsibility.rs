@@ -175,6 +175,8 @@ pub fn route(
     type CacheKey<'c> = (&'c str, Option<&'c str>, &'c str, &'c str, i64);
     let mut cache: HashMap<CacheKey<'_>, (Party, Vec<Party>)> = HashMap::new();
     let mut resolvers: Vec<(Option<&str>, Resolver<'_>)> = Vec::new();
+    // A resource's results come one after another: look it up once.
+    let mut last: Option<(&shareline_model::ResourceKey, &Resource, &Classification)> = None;
     for r in results.iter_mut() {
         let Some(check) = catalog.check(&r.check_id) else {
             continue;
@@ -194,9 +196,17 @@ pub fn route(
         let Some((_, resolver)) = resolvers.get(i) else {
             continue;
         };
+        let found = match last {
+            Some((k, res, c)) if *k == r.key => Some((res, c)),
+            _ => resources.get_key_value(&r.key).and_then(|(k, res)| {
+                let c = classes.get(k)?;
+                last = Some((k, *res, c));
+                Some((*res, c))
+            }),
+        };
         let pseudo;
-        let resource = match resources.get(&r.key) {
-            Some(res) => *res,
+        let resource = match found {
+            Some((res, _)) => res,
             None => {
                 pseudo = Resource::new(
                     &r.key.account_id,
@@ -208,7 +218,7 @@ pub fn route(
                 &pseudo
             }
         };
-        let known = classes.get(&r.key);
+        let known = found.map(|(_, c)| c);
         let owned;
         let class = match known {
             Some(c) => c,

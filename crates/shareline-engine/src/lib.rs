@@ -211,17 +211,29 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
     Ok(concat(per_account))
 }
 
-/// Joins the parts of a run, moving each result once (a pairwise reduce
-/// moved them over and over).
-fn concat(parts: Vec<Output>) -> Output {
-    let mut out = Output {
-        results: Vec::with_capacity(parts.iter().map(|p| p.results.len()).sum()),
-        evaluations: parts.iter().map(|p| p.evaluations).sum(),
+/// Joins the parts of a run, moving each result at most once (a pairwise
+/// reduce moved them over and over): the others are appended to the
+/// largest part, which stays where it is.
+fn concat(mut parts: Vec<Output>) -> Output {
+    let total: usize = parts.iter().map(|p| p.results.len()).sum();
+    let evaluations = parts.iter().map(|p| p.evaluations).sum();
+    let largest = parts
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, p)| p.results.len())
+        .map(|(i, _)| i);
+    let mut results = match largest {
+        Some(i) => std::mem::take(&mut parts[i].results),
+        None => Vec::new(),
     };
+    results.reserve(total - results.len());
     for p in parts {
-        out.results.extend(p.results);
+        results.extend(p.results);
     }
-    out
+    Output {
+        results,
+        evaluations,
+    }
 }
 
 fn ctx_for<'a>(p: &'a Prepared<'_>, now: DateTime<Utc>) -> Ctx<'a> {
