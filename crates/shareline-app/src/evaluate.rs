@@ -272,24 +272,31 @@ async fn compute(
         } else {
             rec.changed.iter().map(|f| f.result.id.as_str()).collect()
         };
-        let live_findings: Vec<&Finding> = prev
+        let live_findings = prev
             .iter()
             .filter(|(id, _)| !changed_ids.contains(id.as_str()))
             .map(|(_, f)| f)
             .chain(&rec.changed)
-            .filter(|f| f.removed_at.is_none())
-            .collect();
-        let mut by_status: HashMap<Status, usize> = HashMap::new();
-        for f in &live_findings {
-            *by_status.entry(f.result.status).or_default() += 1;
-        }
+            .filter(|f| f.removed_at.is_none());
         let posture = crate::posture::summarize(
             catalog,
             &tenant_name,
-            live_findings.iter().copied(),
+            live_findings,
             i64::try_from(items.len()).unwrap_or(i64::MAX),
             now,
         );
+        // The summary counted the live findings by status already.
+        let snap = &posture.0;
+        let by_status: HashMap<Status, usize> = [
+            (Status::Pass, snap.pass),
+            (Status::Fail, snap.fail),
+            (Status::Muted, snap.muted),
+            (Status::Unknown, snap.unknown),
+            (Status::Error, snap.error),
+        ]
+        .into_iter()
+        .filter_map(|(s, n)| usize::try_from(n).ok().filter(|n| *n > 0).map(|n| (s, n)))
+        .collect();
         let mode = if incremental { "incremental" } else { "full" };
         Ok::<_, AppError>((
             (evaluations, results_len, by_status, posture),

@@ -168,6 +168,17 @@ fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
         .collect())
 }
 
+/// True when a packed finding passes the filter (rows are filtered in
+/// SQL; packed ones are all live, so `include_removed` does not matter).
+fn keep(filter: &FindingFilter, f: &Finding) -> bool {
+    let r = &f.result;
+    (filter.statuses.is_empty() || filter.statuses.contains(&r.status))
+        && (filter.severities.is_empty() || filter.severities.contains(&r.severity))
+        && (filter.services.is_empty() || filter.services.contains(&r.service))
+        && (filter.checks.is_empty() || filter.checks.contains(&r.check_id))
+        && (filter.owners.is_empty() || r.owner.is_some_and(|o| filter.owners.contains(&o)))
+}
+
 /// The order findings are listed in: worst first, then by check and
 /// resource (as the SQL's `ORDER BY`).
 fn list_order(f: &Finding) -> (std::cmp::Reverse<Severity>, &str, &str, &str, &str) {
@@ -587,7 +598,7 @@ impl Store {
         .await?;
         tx.commit().await?;
         // Where a write's time goes (docs/benchmarks.md): the finding rows,
-        // the packs, the history, and last-seen updates with the commit.
+        // the packs, the history, and the run's record with the commit.
         tracing::debug!(
             rows_ms,
             packed_ms,
@@ -773,26 +784,14 @@ impl Store {
         let at = seen_at(&mut tx, tenant).await?;
         tx.commit().await?;
         let mut out: Vec<Finding> = rows.iter().map(finding_row).collect::<Result<_, _>>()?;
+        if !packed.is_empty() {
+            out.extend(packed.into_iter().filter(|f| keep(filter, f)));
+            out.sort_by(|a, b| list_order(a).cmp(&list_order(b)));
+            out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        }
         for f in &mut out {
             seen(f, at);
         }
-        if packed.is_empty() {
-            return Ok(out);
-        }
-        let keep = |f: &Finding| {
-            let r = &f.result;
-            (filter.statuses.is_empty() || filter.statuses.contains(&r.status))
-                && (filter.severities.is_empty() || filter.severities.contains(&r.severity))
-                && (filter.services.is_empty() || filter.services.contains(&r.service))
-                && (filter.checks.is_empty() || filter.checks.contains(&r.check_id))
-                && (filter.owners.is_empty() || r.owner.is_some_and(|o| filter.owners.contains(&o)))
-        };
-        out.extend(packed.into_iter().filter(keep).map(|mut f| {
-            seen(&mut f, at);
-            f
-        }));
-        out.sort_by(|a, b| list_order(a).cmp(&list_order(b)));
-        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(out)
     }
 
