@@ -144,8 +144,10 @@ struct Computed {
     snapshot: shareline_store::PostureSnapshot,
     check_posture: Vec<shareline_store::CheckPosture>,
     rec: shareline_engine::Reconciled,
-    prev: HashMap<String, Finding>,
-    prev_rows: HashSet<String>,
+    /// Which of `rec.changed` are written as rows ([`shareline_engine::place`]).
+    rows: Vec<usize>,
+    /// The packs to write, built here rather than by the writer.
+    packs: Vec<shareline_store::PackRow>,
     engine_ms: u128,
 }
 
@@ -201,7 +203,7 @@ async fn compute(
     let incremental = !opts.full && last.as_ref().is_some_and(|l| l.fingerprint == print);
 
     let tenant_name = tenant.as_str().to_owned();
-    let (output, rec, prev, live_count, engine_ms, mode) = tokio::task::spawn_blocking(move || {
+    let (output, rec, live_count, engine_ms, mode) = tokio::task::spawn_blocking(move || {
         let t0 = std::time::Instant::now();
         let mut evaluated: HashMap<&ResourceKey, &str> = HashMap::new();
         for f in prev.values().filter(|f| f.removed_at.is_none()) {
@@ -253,7 +255,7 @@ async fn compute(
                 .map(|f| f.result.clone())
                 .collect()
         };
-        crate::responsibility::route(
+        let gaps = crate::responsibility::route(
             &mut results,
             &earlier_failures,
             &prev,
@@ -262,9 +264,16 @@ async fn compute(
             &tenant_name,
             now,
         )?;
-        let results_len = results.len();
+        let results_len = results.len() + gaps.len();
         let live: HashSet<ResourceKey> = resources.keys().cloned().collect();
-        let rec = shareline_engine::reconcile(catalog, &prev, results, selection, &live, now);
+        let rec = shareline_engine::reconcile(
+            catalog,
+            &prev,
+            results.into_iter().chain(gaps),
+            selection,
+            &live,
+            now,
+        );
         // The live findings after the run: the changed ones, and the earlier
         // ones the run did not change (none on a first evaluation).
         let changed_ids: HashSet<&str> = if prev.is_empty() {
@@ -298,10 +307,14 @@ async fn compute(
         .filter_map(|(s, n)| usize::try_from(n).ok().filter(|n| *n > 0).map(|n| (s, n)))
         .collect();
         let mode = if incremental { "incremental" } else { "full" };
+        // Where the changes go, and the packs' rows, while an earlier
+        // tenant is being written: the writer only binds them.
+        let placed = shareline_engine::place(&prev, &prev_rows, &rec.changed);
+        let packs = shareline_store::pack_rows(&placed.packed, now)?;
+        let rows = placed.rows;
         Ok::<_, AppError>((
             (evaluations, results_len, by_status, posture),
-            rec,
-            prev,
+            (rec, rows, packs),
             items.len(),
             engine_ms,
             mode,
@@ -309,6 +322,7 @@ async fn compute(
     })
     .await
     .map_err(|e| AppError::Invalid(format!("evaluation task failed: {e}")))??;
+    let (rec, rows, packs) = rec;
     let (evaluations, results, by_status, (snapshot, check_posture)) = output;
     Ok(Computed {
         now,
@@ -321,8 +335,8 @@ async fn compute(
         snapshot,
         check_posture,
         rec,
-        prev,
-        prev_rows,
+        rows,
+        packs,
         engine_ms,
     })
 }
@@ -347,17 +361,21 @@ async fn write(
         failing: to_i64(c.by_status.get(&Status::Fail).copied().unwrap_or(0)),
     };
     let written = std::time::Instant::now();
-    let placed = shareline_engine::place(&c.prev, &c.prev_rows, &c.rec.changed);
+    let rows: Vec<&Finding> = c
+        .rows
+        .iter()
+        .filter_map(|&i| c.rec.changed.get(i))
+        .collect();
     store
-        .apply_evaluation(tenant, &record, &placed.rows, &placed.packed, &c.rec.events)
+        .apply_prepared(tenant, &record, &rows, &c.packs, &c.rec.events)
         .await?;
     store
         .record_posture(tenant, &c.snapshot, &c.check_posture)
         .await?;
     tracing::debug!(
         ms = written.elapsed().as_millis(),
-        rows = placed.rows.len(),
-        packed = placed.packed.len(),
+        rows = rows.len(),
+        packed = c.packs.len(),
         events = c.rec.events.len(),
         "findings written"
     );

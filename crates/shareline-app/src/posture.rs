@@ -42,7 +42,7 @@ pub fn summarize<'a>(
         ..PostureSnapshot::default()
     };
     // One map lookup per finding: its check's tally (and severity).
-    let mut by_check: HashMap<&str, (Tally, Severity)> = HashMap::new();
+    let mut by_check: foldhash::HashMap<&str, (Tally, Severity)> = foldhash::HashMap::default();
     let (mut pass_w, mut fail_w) = (0_i64, 0_i64);
     for f in live {
         let r = &f.result;

@@ -133,17 +133,18 @@ fn subject<'a>(r: &'a Resource, class: &'a Classification) -> Subject<'a> {
 pub const GAP_TYPE: &str = "Shareline::Responsibility::Area";
 
 /// Sets each result's owner (as of its first sighting: `prev` holds the
-/// stored findings by id) and adds the gaps as findings of their own, routed
-/// to the MSP.
+/// stored findings by id) and returns the gaps as findings of their own,
+/// routed to the MSP. Returned apart: pushed onto `results`, a handful of
+/// gaps made a hundred thousand results move into a larger vector.
 pub fn route(
-    results: &mut Vec<CheckResult>,
+    results: &mut [CheckResult],
     earlier_failures: &[CheckResult],
     prev: &HashMap<String, shareline_engine::Finding>,
     resources: &HashMap<shareline_model::ResourceKey, &Resource>,
     arrangement: &Arrangement,
     tenant: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<Vec<CheckResult>, AppError> {
     let model = aws_model()?;
     let catalog = catalog()?;
     let mut provider_failures = BTreeSet::new();
@@ -173,7 +174,8 @@ pub fn route(
     // Per (classification, area, first sighting): the owner and the copied
     // parties. Millions of results share a few hundred answers.
     type CacheKey<'c> = (&'c str, Option<&'c str>, &'c str, &'c str, i64);
-    let mut cache: HashMap<CacheKey<'_>, (Party, Vec<Party>)> = HashMap::new();
+    let mut cache: foldhash::HashMap<CacheKey<'_>, (Party, Vec<Party>)> =
+        foldhash::HashMap::default();
     let mut resolvers: Vec<(Option<&str>, Resolver<'_>)> = Vec::new();
     // A resource's results come one after another: look it up once.
     let mut last: Option<(&shareline_model::ResourceKey, &Resource, &Classification)> = None;
@@ -298,10 +300,7 @@ pub fn route(
         &failures,
         now,
     );
-    for g in gaps {
-        results.push(gap_result(tenant, &g));
-    }
-    Ok(())
+    Ok(gaps.iter().map(|g| gap_result(tenant, g)).collect())
 }
 
 /// A gap as a finding.

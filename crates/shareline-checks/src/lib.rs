@@ -14,7 +14,7 @@ pub mod policy;
 pub mod rule;
 pub mod view;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
@@ -246,8 +246,9 @@ pub struct Catalog {
     pub frameworks: Vec<Framework>,
     /// The providers' responsibility models.
     pub responsibility: Vec<ProviderModel>,
-    by_id: HashMap<&'static str, usize>,
-    aliases: HashMap<String, usize>,
+    // Keyed by the catalog's own ids: a fast hash, looked up per result.
+    by_id: foldhash::HashMap<&'static str, usize>,
+    aliases: foldhash::HashMap<String, usize>,
 }
 
 static CATALOG: LazyLock<Result<Catalog, String>> = LazyLock::new(load);

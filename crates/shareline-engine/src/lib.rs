@@ -156,18 +156,25 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                         .cloned()
                         .unwrap_or_default(),
                 );
-            let out: Vec<Output> = items
+            // One vector per resource, sized for its checks and collected
+            // in place: growing shared vectors and joining them moved every
+            // result two or three times (docs/benchmarks.md).
+            let per_item: Vec<(usize, Vec<CheckResult>)> = items
                 .par_iter()
-                .fold(Output::default, |mut out, item| {
+                .map(|item| {
                     let Some(checks) = by_type.get(item.resource.resource_type.as_str()) else {
-                        return out;
+                        return (0, Vec::new());
                     };
                     let key = item.resource.key();
+                    let mut evaluations = 0;
+                    // Sized on the first result: an incremental run
+                    // produces none for most resources.
+                    let mut results = Vec::new();
                     for p in checks {
                         if !covered(p.check, &key, input.selection) {
                             continue;
                         }
-                        out.evaluations += 1;
+                        evaluations += 1;
                         let res = Res::new(&item.resource);
                         let verdict =
                             isolated(|| p.check.evaluate(&res, &view, &ctx_for(p, input.now)));
@@ -179,13 +186,23 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                             &item.hash,
                             verdict,
                         ) {
-                            out.results.push(r);
+                            if results.capacity() == 0 {
+                                results.reserve_exact(checks.len());
+                            }
+                            results.push(r);
                         }
                     }
-                    out
+                    (evaluations, results)
                 })
-                .collect::<Vec<Output>>();
-            let mut out = concat(out);
+                .collect();
+            let total: usize = per_item.iter().map(|(_, r)| r.len()).sum();
+            let mut out = Output {
+                results: Vec::with_capacity(total + account_checks.len()),
+                evaluations: per_item.iter().map(|(n, _)| n).sum(),
+            };
+            for (_, results) in per_item {
+                out.results.extend(results);
+            }
             // The account itself is the resource of account-wide findings.
             let pseudo = Resource {
                 name: format!("account {account}"),
@@ -329,20 +346,22 @@ pub struct Reconciled {
 pub fn reconcile(
     catalog: &Catalog,
     prev: &HashMap<String, Finding>,
-    output: Vec<CheckResult>,
+    output: impl IntoIterator<Item = CheckResult>,
     selection: Selection<'_>,
     live: &HashSet<ResourceKey>,
     now: DateTime<Utc>,
 ) -> Reconciled {
+    let output = output.into_iter();
+    let n = output.size_hint().0;
     // Sized up front: growing a vector of a hundred thousand findings
     // copies it over and over into freshly faulted pages.
     let mut out = Reconciled {
-        changed: Vec::with_capacity(output.len()),
+        changed: Vec::with_capacity(n),
         ..Reconciled::default()
     };
     // Which earlier findings the run produced; nothing to look up on a
     // first evaluation.
-    let mut produced = HashSet::with_capacity(if prev.is_empty() { 0 } else { output.len() });
+    let mut produced = HashSet::with_capacity(if prev.is_empty() { 0 } else { n });
     for r in output {
         if !prev.is_empty() {
             produced.insert(r.id.clone());
@@ -396,9 +415,10 @@ pub struct Packed<'a> {
 /// Where an evaluation's changed findings are stored.
 #[derive(Debug, Default)]
 pub struct Placement<'a> {
-    /// Findings written one row each: every one that has changed since it
-    /// was first seen, and every one already stored as a row.
-    pub rows: Vec<&'a Finding>,
+    /// Findings written one row each, as indices into the `changed` they
+    /// were placed from: every one that has changed since it was first
+    /// seen, and every one already stored as a row.
+    pub rows: Vec<usize>,
     /// Resources whose packed findings changed, with all of them.
     pub packed: Vec<Packed<'a>>,
 }
@@ -421,7 +441,7 @@ pub fn place<'a>(
     let mut touched: HashMap<&'a ResourceKey, Vec<&'a Finding>> = HashMap::new();
     // A resource's findings come one after another: hash its key once.
     let mut current: Option<(&'a ResourceKey, Vec<&'a Finding>)> = None;
-    for f in changed {
+    for (i, f) in changed.iter().enumerate() {
         let id = f.result.id.as_str();
         let key = &f.result.key;
         if current.as_ref().is_none_or(|(k, _)| *k != key) {
@@ -433,7 +453,7 @@ pub fn place<'a>(
             current = Some((key, Vec::new()));
         }
         if rows.contains(id) || !f.unchanged() {
-            out.rows.push(f);
+            out.rows.push(i);
             if prev.contains_key(id) && !rows.contains(id) {
                 // It was packed: its resource's pack loses it.
                 touched.entry(key).or_default();

@@ -377,7 +377,11 @@ impl Stored {
             Vec<Finding>,
             Vec<(shareline_model::ResourceKey, Vec<Finding>)>,
         ) = (
-            placed.rows.into_iter().cloned().collect(),
+            placed
+                .rows
+                .iter()
+                .map(|&i| rec.changed[i].clone())
+                .collect(),
             placed
                 .packed
                 .into_iter()

@@ -39,9 +39,17 @@ const BATCH: usize = 400;
 const PASS_COLS: &str =
     "account_id, region, resource_type, resource_id, arn, name, resource_hash, last_seen, passes";
 
-/// One packed finding, as stored in a `finding_passes` row's JSON array
-/// (short names: a resource has dozens of them). Packs written before
-/// failures were packed too have no status: they hold passes.
+/// One packed finding, as stored in a `finding_passes` row's JSON array.
+/// Short names, and nothing the row or the catalog already says: a
+/// resource has dozens of entries and a first evaluation writes millions
+/// (docs/benchmarks.md).
+///
+/// - Status: absent for PASS (packs written before failures were packed
+///   hold only passes).
+/// - Service and severity: absent when they are the catalog's for the
+///   check. Packs written before this hold them always.
+/// - First seen: absent when it is the row's `last_seen`, the time the
+///   pack was written (on a first evaluation, every entry's).
 #[derive(Debug, Serialize, Deserialize)]
 struct PackEntry<'a> {
     #[serde(rename = "c")]
@@ -50,10 +58,10 @@ struct PackEntry<'a> {
     status: Status,
     #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
     muted_by: Option<Cow<'a, str>>,
-    #[serde(rename = "s")]
-    service: Cow<'a, str>,
-    #[serde(rename = "v")]
-    severity: Severity,
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    service: Option<Cow<'a, str>>,
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    severity: Option<Severity>,
     #[serde(rename = "m")]
     message: Cow<'a, str>,
     #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
@@ -67,8 +75,8 @@ struct PackEntry<'a> {
     )]
     value: Option<Cow<'a, Value>>,
     /// First seen, in milliseconds.
-    #[serde(rename = "t")]
-    first_seen: i64,
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    first_seen: Option<i64>,
     #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
     owner: Option<Party>,
     #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
@@ -95,11 +103,33 @@ fn is_pass(s: &Status) -> bool {
     *s == Status::Pass
 }
 
+/// The built-in catalog, which packs leave service and severity to.
+fn catalog() -> Result<&'static shareline_checks::Catalog, StoreError> {
+    shareline_checks::Catalog::builtin().map_err(|e| StoreError::Invalid(format!("catalog: {e}")))
+}
+
+/// A packed finding's service and severity when its entry leaves them to
+/// the catalog. A check the catalog no longer has (its finding is removed
+/// by the next evaluation) gets the service its id names and the lowest
+/// severity.
+fn catalog_facts(catalog: &shareline_checks::Catalog, check_id: &str) -> (String, Severity) {
+    match catalog.check(check_id) {
+        Some(c) => (c.service.to_owned(), c.meta.severity),
+        None => (
+            check_id.split('_').nth(1).unwrap_or_default().to_owned(),
+            Severity::Informational,
+        ),
+    }
+}
+
 impl<'a> PackEntry<'a> {
-    /// `f` as an entry of a pack whose row holds `row`'s ARN, name and hash.
-    fn of(f: &'a Finding, row: &CheckResult) -> Self {
+    /// `f` as an entry of a pack whose row holds `row`'s ARN, name and hash
+    /// and was written at `at` (milliseconds).
+    fn of(f: &'a Finding, row: &CheckResult, at: i64, catalog: &shareline_checks::Catalog) -> Self {
         let r = &f.result;
         let unless_row = |mine: &'a str, row: &str| (mine != row).then_some(Cow::Borrowed(mine));
+        let known = catalog.check(&r.check_id);
+        let first_seen = f.first_seen.timestamp_millis();
         Self {
             arn: unless_row(&r.arn, &row.arn),
             name: unless_row(&r.name, &row.name),
@@ -107,46 +137,81 @@ impl<'a> PackEntry<'a> {
             check_id: Cow::Borrowed(&r.check_id),
             status: r.status,
             muted_by: r.muted_by.as_deref().map(Cow::Borrowed),
-            service: Cow::Borrowed(&r.service),
-            severity: r.severity,
+            service: (known.map(|c| c.service) != Some(r.service.as_str()))
+                .then_some(Cow::Borrowed(&r.service)),
+            severity: (known.map(|c| c.meta.severity) != Some(r.severity)).then_some(r.severity),
             message: Cow::Borrowed(&r.evidence.message),
             field: r.evidence.field.as_deref().map(Cow::Borrowed),
             value: r.evidence.value.as_ref().map(Cow::Borrowed),
-            first_seen: f.first_seen.timestamp_millis(),
+            first_seen: (first_seen != at).then_some(first_seen),
             owner: r.owner,
             copied: r.copied.clone(),
         }
     }
 }
 
+/// A `finding_passes` row's own columns, as read: what its entries share.
+struct PackColumns {
+    key: ResourceKey,
+    arn: String,
+    name: String,
+    hash: String,
+    /// When the pack was written (`last_seen`), in milliseconds.
+    written: i64,
+}
+
 /// Unpacks a `finding_passes` row (selected as [`PASS_COLS`]).
 fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
-    let key = ResourceKey {
-        account_id: r.try_get(0)?,
-        region: r.try_get(1)?,
-        resource_type: r.try_get(2)?,
-        resource_id: r.try_get(3)?,
+    let row = PackColumns {
+        key: ResourceKey {
+            account_id: r.try_get(0)?,
+            region: r.try_get(1)?,
+            resource_type: r.try_get(2)?,
+            resource_id: r.try_get(3)?,
+        },
+        arn: r.try_get(4)?,
+        name: r.try_get(5)?,
+        hash: r.try_get(6)?,
+        written: r.try_get(7)?,
     };
-    let (arn, name, hash): (String, String, String) = (r.try_get(4)?, r.try_get(5)?, r.try_get(6)?);
-    let last_seen = ts(r.try_get(7)?);
     let passes: String = r.try_get(8)?;
-    let entries: Vec<PackEntry<'_>> = serde_json::from_str(&passes).map_err(|e| {
+    unpack_entries(tenant, &row, &passes, catalog()?)
+}
+
+/// The findings of a pack's JSON array, completed from its row and the
+/// catalog.
+fn unpack_entries(
+    tenant: &str,
+    row: &PackColumns,
+    passes: &str,
+    catalog: &shareline_checks::Catalog,
+) -> Result<Vec<Finding>, StoreError> {
+    let key = &row.key;
+    let entries: Vec<PackEntry<'_>> = serde_json::from_str(passes).map_err(|e| {
         StoreError::Corrupt(format!("packed findings of `{}`: {e}", key.resource_id))
     })?;
+    let last_seen = ts(row.written);
     Ok(entries
         .into_iter()
         .map(|e| {
-            let first_seen = ts(e.first_seen);
+            let first_seen = ts(e.first_seen.unwrap_or(row.written));
+            let (service, severity) = match (e.service, e.severity) {
+                (Some(s), Some(v)) => (s.into_owned(), v),
+                (s, v) => {
+                    let (service, severity) = catalog_facts(catalog, &e.check_id);
+                    (s.map_or(service, Cow::into_owned), v.unwrap_or(severity))
+                }
+            };
             Finding {
                 result: CheckResult {
-                    id: finding_id(tenant, &e.check_id, &key),
+                    id: finding_id(tenant, &e.check_id, key),
                     check_id: e.check_id.into_owned(),
                     key: key.clone(),
-                    arn: e.arn.map_or_else(|| arn.clone(), Cow::into_owned),
-                    name: e.name.map_or_else(|| name.clone(), Cow::into_owned),
-                    resource_hash: e.hash.map_or_else(|| hash.clone(), Cow::into_owned),
-                    service: e.service.into_owned(),
-                    severity: e.severity,
+                    arn: e.arn.map_or_else(|| row.arn.clone(), Cow::into_owned),
+                    name: e.name.map_or_else(|| row.name.clone(), Cow::into_owned),
+                    resource_hash: e.hash.map_or_else(|| row.hash.clone(), Cow::into_owned),
+                    service,
+                    severity,
                     status: e.status,
                     muted_by: e.muted_by.map(Cow::into_owned),
                     evidence: shareline_checks::Evidence {
@@ -395,6 +460,62 @@ fn bind_event<'q>(
         .bind(e.message.as_str())
 }
 
+/// One resource's packed findings, ready to store: what
+/// [`Store::apply_prepared`] writes into its `finding_passes` row.
+#[derive(Debug)]
+pub struct PackRow {
+    key: ResourceKey,
+    arn: String,
+    name: String,
+    hash: String,
+    /// The entries' JSON array; `None` when the resource has no packed
+    /// finding left and loses its row.
+    json: Option<String>,
+}
+
+/// Builds the rows of `packed` (from [`shareline_engine::place`]) for an
+/// evaluation at `at`. Pure: an evaluation builds them while the previous
+/// one is being written, so that the writer, which evaluations wait for in
+/// turn, only binds them (docs/benchmarks.md).
+///
+/// # Errors
+/// When an entry cannot be serialised.
+pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow>, StoreError> {
+    let at = at.timestamp_millis();
+    let catalog = catalog()?;
+    packed
+        .iter()
+        .map(|p| {
+            // The row holds the first finding's ARN, name and hash; an
+            // entry holds its own only when they differ.
+            let Some(first) = p.findings.first() else {
+                return Ok(PackRow {
+                    key: p.key.clone(),
+                    arn: String::new(),
+                    name: String::new(),
+                    hash: String::new(),
+                    json: None,
+                });
+            };
+            let row = &first.result;
+            let entries: Vec<PackEntry<'_>> = p
+                .findings
+                .iter()
+                .map(|f| PackEntry::of(f, row, at, catalog))
+                .collect();
+            let json = serde_json::to_string(&entries)
+                .map_err(|e| StoreError::Invalid(format!("packed findings: {e}")))?;
+            Ok(PackRow {
+                key: p.key.clone(),
+                arn: row.arn.clone(),
+                name: row.name.clone(),
+                hash: row.resource_hash.clone(),
+                json: Some(json),
+            })
+        })
+        .collect()
+}
+
 impl Store {
     /// The tenant's current inventory: every live resource with the hash of
     /// its current version.
@@ -495,6 +616,24 @@ impl Store {
         packed: &[Packed<'_>],
         events: &[Event],
     ) -> Result<(), StoreError> {
+        let packs = pack_rows(packed, record.started_at)?;
+        self.apply_prepared(tenant, record, changed, &packs, events)
+            .await
+    }
+
+    /// [`Store::apply_evaluation`] with the packs already built by
+    /// [`pack_rows`], which an evaluation does beside the writer.
+    ///
+    /// # Errors
+    /// On a database error; nothing is stored then.
+    pub async fn apply_prepared(
+        &self,
+        tenant: &TenantId,
+        record: &EvaluationRecord,
+        changed: &[&Finding],
+        packs: &[PackRow],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let t = tenant.as_str();
         let mut tx = self.tenant_tx(tenant).await?;
         let clock = std::time::Instant::now();
@@ -544,7 +683,7 @@ impl Store {
         }
         let rows_ms = clock.elapsed().as_millis();
         let clock = std::time::Instant::now();
-        self.write_packed(&mut tx, t, record, packed).await?;
+        self.write_packed(&mut tx, t, record, packs).await?;
         let packed_ms = clock.elapsed().as_millis();
         let clock = std::time::Instant::now();
         // A finding's first entry is stored with its first change
@@ -597,6 +736,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.checkpoint_behind();
         // Where a write's time goes (docs/benchmarks.md): the finding rows,
         // the packs, the history, and the run's record with the commit.
         tracing::debug!(
@@ -609,20 +749,18 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the packed findings of each resource in `packed`.
+    /// Replaces the packed findings of each resource in `packs`.
     async fn write_packed(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         t: &str,
         record: &EvaluationRecord,
-        packed: &[Packed<'_>],
+        packs: &[PackRow],
     ) -> Result<(), StoreError> {
-        let mut full = Vec::with_capacity(packed.len());
-        for p in packed {
-            // The row holds the first finding's ARN, name and hash; an
-            // entry holds its own only when they differ.
-            if let Some(first) = p.findings.first() {
-                full.push((p, *first));
+        let mut full = Vec::with_capacity(packs.len());
+        for p in packs {
+            if p.json.is_some() {
+                full.push(p);
                 continue;
             }
             sqlx::query(
@@ -648,25 +786,18 @@ impl Store {
                 placeholders(self.backend, chunk.len(), 10)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (p, first) in chunk {
-                let entries: Vec<PackEntry<'_>> = p
-                    .findings
-                    .iter()
-                    .map(|f| PackEntry::of(f, &first.result))
-                    .collect();
-                let json = serde_json::to_string(&entries)
-                    .map_err(|e| StoreError::Invalid(format!("packed findings: {e}")))?;
+            for p in chunk {
                 q = q
                     .bind(t)
                     .bind(p.key.account_id.as_str())
                     .bind(p.key.region.as_str())
                     .bind(p.key.resource_type.as_str())
                     .bind(p.key.resource_id.as_str())
-                    .bind(first.result.arn.as_str())
-                    .bind(first.result.name.as_str())
-                    .bind(first.result.resource_hash.as_str())
+                    .bind(p.arn.as_str())
+                    .bind(p.name.as_str())
+                    .bind(p.hash.as_str())
                     .bind(at)
-                    .bind(json);
+                    .bind(p.json.as_deref());
             }
             q.execute(&mut **tx).await?;
         }
@@ -1050,5 +1181,119 @@ impl Store {
             return Err(StoreError::NotFound(format!("tenant `{tenant}`")));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+    use super::*;
+
+    fn row() -> PackColumns {
+        PackColumns {
+            key: ResourceKey {
+                account_id: "111111111111".into(),
+                region: "us-east-1".into(),
+                resource_type: "AWS::S3::Bucket".into(),
+                resource_id: "logs".into(),
+            },
+            arn: "arn:aws:s3:::logs".into(),
+            name: "logs".into(),
+            hash: "h1".into(),
+            written: 1_764_000_000_000,
+        }
+    }
+
+    fn finding(check_id: &str, service: &str, severity: Severity, first_seen: i64) -> Finding {
+        let row = row();
+        let at = ts(first_seen);
+        Finding {
+            result: CheckResult {
+                id: finding_id("acme", check_id, &row.key),
+                check_id: check_id.into(),
+                key: row.key,
+                arn: row.arn,
+                name: row.name,
+                resource_hash: row.hash,
+                service: service.into(),
+                severity,
+                status: Status::Pass,
+                muted_by: None,
+                evidence: shareline_checks::Evidence {
+                    message: "logs keeps versions".into(),
+                    field: None,
+                    value: None,
+                },
+                owner: Some(Party::Customer),
+                copied: Vec::new(),
+            },
+            first_seen: at,
+            last_seen: ts(row.written),
+            status_since: at,
+            resolved_at: None,
+            reopened_count: 0,
+            removed_at: None,
+        }
+    }
+
+    #[test]
+    fn entries_leave_out_what_the_row_and_the_catalog_say() {
+        let catalog = catalog().unwrap();
+        let row = row();
+        let check = "aws_s3_bucket_versioning_enabled";
+        let known = catalog.check(check).unwrap();
+        let (service, severity) = (known.service, known.meta.severity);
+        let other = if severity == Severity::Critical {
+            Severity::Low
+        } else {
+            Severity::Critical
+        };
+        let plain = finding(check, service, severity, row.written);
+        let odd = finding(check, "ec2", other, row.written - 60_000);
+        let gone = finding("aws_s3_no_such_check", "s3", Severity::High, row.written);
+        let json = |f: &Finding| {
+            serde_json::to_value(PackEntry::of(f, &plain.result, row.written, catalog)).unwrap()
+        };
+        let lean = json(&plain);
+        for absent in ["s", "v", "t", "z", "a", "n", "h"] {
+            assert!(lean.get(absent).is_none(), "`{absent}` in {lean}");
+        }
+        let full = json(&odd);
+        assert_eq!(full["s"], "ec2");
+        assert_eq!(full["t"], row.written - 60_000);
+        assert!(full.get("v").is_some());
+        let unknown = json(&gone);
+        assert!(unknown.get("s").is_some() && unknown.get("v").is_some());
+
+        // Each reads back whole.
+        let pack = serde_json::to_string(&[lean, full, unknown]).unwrap();
+        let back = unpack_entries("acme", &row, &pack, catalog).unwrap();
+        assert_eq!(back, [plain, odd, gone]);
+    }
+
+    #[test]
+    fn packs_of_the_earlier_format_still_read() {
+        let catalog = catalog().unwrap();
+        let row = row();
+        let pack = r#"[{"c":"aws_s3_bucket_versioning_enabled","s":"s3","v":"high","m":"ok","t":1763000000000,"o":"msp"}]"#;
+        let back = unpack_entries("acme", &row, pack, catalog).unwrap();
+        let r = &back[0].result;
+        assert_eq!((r.service.as_str(), r.severity), ("s3", Severity::High));
+        assert_eq!(back[0].first_seen, ts(1_763_000_000_000));
+        assert_eq!(back[0].last_seen, ts(row.written));
+        assert_eq!(r.owner, Some(Party::Msp));
+        // A check the catalog no longer has: its id names the service.
+        let pack = r#"[{"c":"aws_rds_retired_check","m":"gone"}]"#;
+        let back = unpack_entries("acme", &row, pack, catalog).unwrap();
+        let r = &back[0].result;
+        assert_eq!(
+            (r.service.as_str(), r.severity),
+            ("rds", Severity::Informational)
+        );
+        assert_eq!(back[0].first_seen, ts(row.written));
+        assert!(matches!(
+            unpack_entries("acme", &row, "[{", catalog),
+            Err(StoreError::Corrupt(m)) if m.contains("logs")
+        ));
     }
 }

@@ -206,6 +206,7 @@ impl Store {
             tx.execute("DELETE FROM temp.seen").await?;
         }
         tx.commit().await?;
+        self.checkpoint_behind();
         Ok(stats)
     }
 

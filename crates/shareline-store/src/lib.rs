@@ -29,7 +29,9 @@ use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use shareline_model::TenantId;
 
-pub use findings::{EvaluationRecord, FindingFilter, MuteRecord, StoredFindings};
+pub use findings::{
+    EvaluationRecord, FindingFilter, MuteRecord, PackRow, StoredFindings, pack_rows,
+};
 pub use inventory::{CommitPlan, CommitStats, Staged, StagedResource};
 pub use offboarding::Removed;
 pub use posture::{Activity, CheckPosture, PostureSnapshot, QueueRow, ScanJob};
@@ -81,6 +83,8 @@ pub struct Store {
     /// Connected as a role that bypasses row-level security, and able to
     /// switch to `shareline_tenant`.
     pg_drop_role: bool,
+    /// A WAL checkpoint is running in the background (SQLite).
+    checkpointing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// `(?,?,…),(…)` for SQLite, `($1,$2,…),(…)` for PostgreSQL. SQLite gets
@@ -128,8 +132,10 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = match backend {
             Backend::Sqlite => {
+                // A writer, the readers of the tenants computed ahead of
+                // it, and a background checkpoint.
                 AnyPoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(5)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // The busy timeout first: a connection opened while
@@ -144,10 +150,11 @@ impl Store {
                             // holds, and spilling them mid-transaction doubled
                             // its I/O. At most four connections.
                             conn.execute("PRAGMA cache_size = -32768").await?;
-                            // Checkpoint the WAL every 64 MiB instead of 4: a
-                            // page an evaluation rewrites many times is
-                            // copied into the database once per checkpoint.
-                            conn.execute("PRAGMA wal_autocheckpoint = 16384").await?;
+                            // Large writes checkpoint the WAL in the background
+                            // ([`Store::checkpoint_behind`]); the writer itself
+                            // does only when the WAL passes 256 MiB anyway (the
+                            // default is every 4 MiB, in the writer's time).
+                            conn.execute("PRAGMA wal_autocheckpoint = 65536").await?;
                             Ok(())
                         })
                     })
@@ -185,7 +192,31 @@ impl Store {
             pool,
             backend,
             pg_drop_role,
+            checkpointing: std::sync::Arc::default(),
         })
+    }
+
+    /// After a large write to SQLite: copies what the WAL holds into the
+    /// database on a connection of its own, while the next writes go on.
+    /// Left to the writer, every fourth evaluation's commit copied 64 MiB
+    /// and waited for the disk (docs/benchmarks.md). One at a time; a
+    /// checkpoint lets writers and readers carry on (it stops at what
+    /// the oldest reader still reads, and the next one takes the rest).
+    pub(crate) fn checkpoint_behind(&self) {
+        use std::sync::atomic::Ordering;
+        if self.backend != Backend::Sqlite || self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (pool, running) = (self.pool.clone(), self.checkpointing.clone());
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %e, "background WAL checkpoint failed");
+            }
+            running.store(false, Ordering::Release);
+        });
     }
 
     /// Returns which database this store uses.
