@@ -207,7 +207,7 @@ async fn compute(
         let t0 = std::time::Instant::now();
         let mut evaluated: HashMap<&ResourceKey, &str> = HashMap::new();
         for f in prev.values().filter(|f| f.removed_at.is_none()) {
-            evaluated.insert(&f.result.key, f.result.resource_hash.as_str());
+            evaluated.insert(&f.result.key, &f.result.resource_hash);
         }
         let changed: HashSet<ResourceKey> = items
             .iter()

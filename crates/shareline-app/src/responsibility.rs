@@ -199,8 +199,8 @@ pub fn route(
             continue;
         };
         let found = match last {
-            Some((k, res, c)) if *k == r.key => Some((res, c)),
-            _ => resources.get_key_value(&r.key).and_then(|(k, res)| {
+            Some((k, res, c)) if *k == *r.key => Some((res, c)),
+            _ => resources.get_key_value(&*r.key).and_then(|(k, res)| {
                 let c = classes.get(k)?;
                 last = Some((k, *res, c));
                 Some((*res, c))
@@ -322,10 +322,10 @@ fn gap_result(tenant: &str, g: &Gap) -> CheckResult {
     CheckResult {
         id: shareline_engine::finding_id(tenant, &check_id, &key),
         check_id,
-        arn: format!("shareline:responsibility:{}", key.resource_id),
-        name: format!("{} / {}", g.area, g.service),
-        key,
-        resource_hash: String::new(),
+        arn: format!("shareline:responsibility:{}", key.resource_id).into(),
+        name: format!("{} / {}", g.area, g.service).into(),
+        key: key.into(),
+        resource_hash: "".into(),
         service: "responsibility".to_owned(),
         severity,
         status: Status::Fail,

@@ -540,7 +540,7 @@ pub(crate) async fn gaps(store: &Store, t: &str, format: ReportFormat) -> Result
             vec![
                 r.check_id.trim_start_matches("shareline_gap_").to_owned(),
                 r.severity.to_string(),
-                r.name.clone(),
+                r.name.to_string(),
                 r.evidence.message.clone(),
             ]
         })

@@ -354,7 +354,7 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
                                 r.check_id.clone(),
                                 r.key.account_id.clone(),
                                 r.key.region.clone(),
-                                r.name.clone(),
+                                r.name.to_string(),
                                 r.evidence.message.clone(),
                                 r.id.clone(),
                             ]

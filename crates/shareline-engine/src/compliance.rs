@@ -168,7 +168,7 @@ pub fn rollup<'a>(
                                 check_id: f.check_id.clone(),
                                 account_id: f.key.account_id.clone(),
                                 region: f.key.region.clone(),
-                                arn: f.arn.clone(),
+                                arn: f.arn.to_string(),
                                 message: f.evidence.message.clone(),
                             });
                         }

@@ -88,14 +88,14 @@ pub struct CheckResult {
     pub id: String,
     /// The check.
     pub check_id: String,
-    /// The resource.
-    pub key: ResourceKey,
-    /// Its ARN.
-    pub arn: String,
+    /// The resource (shared by its results).
+    pub key: std::sync::Arc<ResourceKey>,
+    /// Its ARN (shared by the resource's results, like the three below).
+    pub arn: std::sync::Arc<str>,
     /// Its display name.
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     /// The content hash of the resource version evaluated.
-    pub resource_hash: String,
+    pub resource_hash: std::sync::Arc<str>,
     /// The check's service directory (`s3`).
     pub service: String,
     /// The check's severity.
@@ -292,10 +292,11 @@ mod tests {
                 region: "r".into(),
                 resource_type: "t".into(),
                 resource_id: "i".into(),
-            },
-            arn: String::new(),
-            name: String::new(),
-            resource_hash: String::new(),
+            }
+            .into(),
+            arn: "".into(),
+            name: "".into(),
+            resource_hash: "".into(),
             service: "s3".into(),
             severity: Severity::High,
             status,

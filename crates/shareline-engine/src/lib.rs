@@ -20,6 +20,7 @@ pub mod responsibility;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -165,27 +166,20 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                     let Some(checks) = by_type.get(item.resource.resource_type.as_str()) else {
                         return (0, Vec::new());
                     };
-                    let key = item.resource.key();
+                    let shared = Shared::of(&item.resource, item.resource.key(), &item.hash);
                     let mut evaluations = 0;
                     // Sized on the first result: an incremental run
                     // produces none for most resources.
                     let mut results = Vec::new();
                     for p in checks {
-                        if !covered(p.check, &key, input.selection) {
+                        if !covered(p.check, &shared.key, input.selection) {
                             continue;
                         }
                         evaluations += 1;
                         let res = Res::new(&item.resource);
                         let verdict =
                             isolated(|| p.check.evaluate(&res, &view, &ctx_for(p, input.now)));
-                        if let Some(r) = result(
-                            input,
-                            p.check,
-                            key.clone(),
-                            &item.resource,
-                            &item.hash,
-                            verdict,
-                        ) {
+                        if let Some(r) = result(input, p.check, &shared, &item.resource, verdict) {
                             if results.capacity() == 0 {
                                 results.reserve_exact(checks.len());
                             }
@@ -217,8 +211,8 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
             for p in &account_checks {
                 out.evaluations += 1;
                 let verdict = isolated(|| p.check.evaluate_account(&view, &ctx_for(p, input.now)));
-                if let Some(r) = result(input, p.check, account_key(account), &pseudo, "", verdict)
-                {
+                let shared = Shared::of(&pseudo, account_key(account), "");
+                if let Some(r) = result(input, p.check, &shared, &pseudo, verdict) {
                     out.results.push(r);
                 }
             }
@@ -263,14 +257,34 @@ fn isolated(f: impl FnOnce() -> Verdict) -> Verdict {
         .unwrap_or_else(|_| Err(Stop::error("the check panicked on this resource")))
 }
 
+/// What a resource's results share, allocated once for all of them
+/// instead of copied into each (docs/benchmarks.md).
+struct Shared {
+    key: Arc<ResourceKey>,
+    arn: Arc<str>,
+    name: Arc<str>,
+    hash: Arc<str>,
+}
+
+impl Shared {
+    fn of(resource: &Resource, key: ResourceKey, hash: &str) -> Self {
+        Self {
+            key: Arc::new(key),
+            arn: resource.arn.as_str().into(),
+            name: resource.name.as_str().into(),
+            hash: hash.into(),
+        }
+    }
+}
+
 fn result(
     input: &Input<'_>,
     check: &Check,
-    key: ResourceKey,
+    shared: &Shared,
     resource: &Resource,
-    hash: &str,
     verdict: Verdict,
 ) -> Option<CheckResult> {
+    let key = &shared.key;
     let (status, evidence) = match verdict {
         Ok(Outcome::Skip) => return None,
         Ok(Outcome::Pass(ev)) => (Status::Pass, ev),
@@ -312,12 +326,12 @@ fn result(
         status
     };
     Some(CheckResult {
-        id: finding_id(input.tenant, check.id, &key),
+        id: finding_id(input.tenant, check.id, key),
         check_id: check.id.to_owned(),
-        key,
-        arn: resource.arn.clone(),
-        name: resource.name.clone(),
-        resource_hash: hash.to_owned(),
+        key: key.clone(),
+        arn: shared.arn.clone(),
+        name: shared.name.clone(),
+        resource_hash: shared.hash.clone(),
         service: check.service.to_owned(),
         severity: check.meta.severity,
         status,
@@ -443,8 +457,12 @@ pub fn place<'a>(
     let mut current: Option<(&'a ResourceKey, Vec<&'a Finding>)> = None;
     for (i, f) in changed.iter().enumerate() {
         let id = f.result.id.as_str();
-        let key = &f.result.key;
-        if current.as_ref().is_none_or(|(k, _)| *k != key) {
+        let key: &ResourceKey = &f.result.key;
+        // The same resource's results share one key.
+        if current
+            .as_ref()
+            .is_none_or(|(k, _)| !std::ptr::eq(*k, key) && *k != key)
+        {
             if let Some((k, found)) = current.take()
                 && !found.is_empty()
             {
@@ -475,7 +493,7 @@ pub fn place<'a>(
             if rows.contains(id) || changed_ids.contains(id.as_str()) {
                 continue;
             }
-            if let Some(packed) = touched.get_mut(&f.result.key) {
+            if let Some(packed) = touched.get_mut(&*f.result.key) {
                 packed.push(f);
             }
         }

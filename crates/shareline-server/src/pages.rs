@@ -667,7 +667,7 @@ pub async fn findings(
                 resource: if r.name.is_empty() {
                     r.key.resource_id.clone()
                 } else {
-                    r.name.clone()
+                    r.name.to_string()
                 },
                 account: r.key.account_id.clone(),
                 region: r.key.region.clone(),
@@ -1223,7 +1223,7 @@ pub async fn mute_finding(
     let resources = if f.scope.as_deref() == Some("check") {
         Vec::new()
     } else {
-        vec![r.arn.clone()]
+        vec![r.arn.to_string()]
     };
     let mute = shareline_app::findings::add_mute(
         state.store(),

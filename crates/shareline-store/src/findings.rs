@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -127,7 +128,10 @@ impl<'a> PackEntry<'a> {
     /// and was written at `at` (milliseconds).
     fn of(f: &'a Finding, row: &CheckResult, at: i64, catalog: &shareline_checks::Catalog) -> Self {
         let r = &f.result;
-        let unless_row = |mine: &'a str, row: &str| (mine != row).then_some(Cow::Borrowed(mine));
+        // The same resource's results share these: most compare by pointer.
+        let unless_row = |mine: &'a Arc<str>, row: &Arc<str>| {
+            (!Arc::ptr_eq(mine, row) && mine != row).then_some(Cow::Borrowed(&**mine))
+        };
         let known = catalog.check(&r.check_id);
         let first_seen = f.first_seen.timestamp_millis();
         Self {
@@ -187,6 +191,13 @@ fn unpack_entries(
     catalog: &shareline_checks::Catalog,
 ) -> Result<Vec<Finding>, StoreError> {
     let key = &row.key;
+    // One key, ARN, name and hash for all of the resource's findings.
+    let shared = Arc::new(key.clone());
+    let (arn, name, hash): (Arc<str>, Arc<str>, Arc<str>) = (
+        row.arn.as_str().into(),
+        row.name.as_str().into(),
+        row.hash.as_str().into(),
+    );
     let entries: Vec<PackEntry<'_>> = serde_json::from_str(passes).map_err(|e| {
         StoreError::Corrupt(format!("packed findings of `{}`: {e}", key.resource_id))
     })?;
@@ -206,10 +217,10 @@ fn unpack_entries(
                 result: CheckResult {
                     id: finding_id(tenant, &e.check_id, key),
                     check_id: e.check_id.into_owned(),
-                    key: key.clone(),
-                    arn: e.arn.map_or_else(|| row.arn.clone(), Cow::into_owned),
-                    name: e.name.map_or_else(|| row.name.clone(), Cow::into_owned),
-                    resource_hash: e.hash.map_or_else(|| row.hash.clone(), Cow::into_owned),
+                    key: shared.clone(),
+                    arn: e.arn.map_or_else(|| arn.clone(), |a| a.as_ref().into()),
+                    name: e.name.map_or_else(|| name.clone(), |n| n.as_ref().into()),
+                    resource_hash: e.hash.map_or_else(|| hash.clone(), |h| h.as_ref().into()),
                     service,
                     severity,
                     status: e.status,
@@ -352,12 +363,12 @@ fn finding_row(r: &AnyRow) -> Result<Finding, StoreError> {
                 .map_err(|s| StoreError::Corrupt(format!("severity `{s}`")))?,
             status: status_of(&r.try_get::<String, _>(4)?)?,
             muted_by: r.try_get(5)?,
-            key: ResourceKey {
+            key: Arc::new(ResourceKey {
                 account_id: r.try_get(6)?,
                 region: r.try_get(7)?,
                 resource_type: r.try_get(8)?,
                 resource_id: r.try_get(9)?,
-            },
+            }),
             arn: r.try_get(10)?,
             name: r.try_get(11)?,
             resource_hash: r.try_get(12)?,
@@ -507,9 +518,9 @@ pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow
                 .map_err(|e| StoreError::Invalid(format!("packed findings: {e}")))?;
             Ok(PackRow {
                 key: p.key.clone(),
-                arn: row.arn.clone(),
-                name: row.name.clone(),
-                hash: row.resource_hash.clone(),
+                arn: row.arn.to_string(),
+                name: row.name.to_string(),
+                hash: row.resource_hash.to_string(),
                 json: Some(json),
             })
         })
@@ -665,9 +676,9 @@ impl Store {
                     .bind(r.key.region.as_str())
                     .bind(r.key.resource_type.as_str())
                     .bind(r.key.resource_id.as_str())
-                    .bind(r.arn.as_str())
-                    .bind(r.name.as_str())
-                    .bind(r.resource_hash.as_str())
+                    .bind(&*r.arn)
+                    .bind(&*r.name)
+                    .bind(&*r.resource_hash)
                     .bind(r.evidence.message.as_str())
                     .bind(evidence_json(f))
                     .bind(f.first_seen.timestamp_millis())
@@ -1211,10 +1222,10 @@ mod tests {
             result: CheckResult {
                 id: finding_id("acme", check_id, &row.key),
                 check_id: check_id.into(),
-                key: row.key,
-                arn: row.arn,
-                name: row.name,
-                resource_hash: row.hash,
+                key: row.key.into(),
+                arn: row.arn.into(),
+                name: row.name.into(),
+                resource_hash: row.hash.into(),
                 service: service.into(),
                 severity,
                 status: Status::Pass,

@@ -36,9 +36,10 @@ fn finding(id: &str, status: Status, at: DateTime<Utc>) -> Finding {
                 region: "us-east-1".into(),
                 resource_type: "AWS::S3::Bucket".into(),
                 resource_id: format!("bucket-{id}"),
-            },
-            arn: format!("arn:aws:s3:::bucket-{id}"),
-            name: format!("bucket-{id}"),
+            }
+            .into(),
+            arn: format!("arn:aws:s3:::bucket-{id}").into(),
+            name: format!("bucket-{id}").into(),
             resource_hash: "h1".into(),
             service: "s3".into(),
             severity: Severity::Medium,
@@ -355,7 +356,7 @@ async fn seed_account(store: &Store, tenant: &TenantId, account: &str, buckets: 
     };
     store.commit_collection(tenant, &plan, rx).await.unwrap();
     let mut f = finding(account, Status::Fail, Utc::now());
-    f.result.key.account_id = account.into();
+    std::sync::Arc::make_mut(&mut f.result.key).account_id = account.into();
     // Two packed passes on the account's first bucket.
     let passes: Vec<Finding> = [
         "aws_s3_bucket_versioning_enabled",
@@ -364,7 +365,7 @@ async fn seed_account(store: &Store, tenant: &TenantId, account: &str, buckets: 
     .into_iter()
     .map(|check| {
         let mut p = pass(tenant.as_str(), check, &format!("{account}-0"), Utc::now());
-        p.result.key.account_id = account.into();
+        std::sync::Arc::make_mut(&mut p.result.key).account_id = account.into();
         p.result.id = finding_id(tenant.as_str(), check, &p.result.key);
         p
     })
@@ -468,7 +469,7 @@ async fn removing_an_account_or_a_tenant_removes_only_theirs(store: &Store) {
 fn pass(tenant: &str, check: &str, bucket: &str, at: DateTime<Utc>) -> Finding {
     let mut f = finding(bucket, Status::Pass, at);
     f.result.check_id = check.into();
-    f.result.key.resource_id = bucket.into();
+    std::sync::Arc::make_mut(&mut f.result.key).resource_id = bucket.into();
     f.result.id = finding_id(tenant, check, &f.result.key);
     f.result.evidence.message = format!("{bucket} passes {check}");
     f
@@ -661,7 +662,7 @@ async fn unchanged_failures_are_packed_with_their_status(store: &Store) {
     // An account-wide finding shares its key with the account's own.
     muted.result.arn = "arn:aws:::111111111111".into();
     muted.result.name = "account 111111111111".into();
-    muted.result.resource_hash = String::new();
+    muted.result.resource_hash = "".into();
     let mut failing = pass("acme", "aws_s3_bucket_policy_not_public", "logs", t0);
     failing.result.status = Status::Fail;
     failing.result.severity = Severity::Critical;
