@@ -47,7 +47,7 @@ pub fn summarize<'a>(
     for f in live {
         let r = &f.result;
         by_check
-            .entry(r.check_id.as_str())
+            .entry(&*r.check_id)
             .or_insert_with(|| (Tally::default(), r.severity))
             .0
             .add(r.status);

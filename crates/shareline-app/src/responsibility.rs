@@ -321,12 +321,12 @@ fn gap_result(tenant: &str, g: &Gap) -> CheckResult {
     };
     CheckResult {
         id: shareline_engine::finding_id(tenant, &check_id, &key),
-        check_id,
+        check_id: check_id.into(),
         arn: format!("shareline:responsibility:{}", key.resource_id).into(),
         name: format!("{} / {}", g.area, g.service).into(),
         key: key.into(),
         resource_hash: "".into(),
-        service: "responsibility".to_owned(),
+        service: "responsibility".into(),
         severity,
         status: Status::Fail,
         muted_by: None,

@@ -351,7 +351,7 @@ pub(crate) async fn findings(store: &Store, cmd: FindingsCmd) -> Result<()> {
                                 r.status.to_string(),
                                 r.severity.to_string(),
                                 r.owner.map_or("-", Party::as_str).to_owned(),
-                                r.check_id.clone(),
+                                r.check_id.to_string(),
                                 r.key.account_id.clone(),
                                 r.key.region.clone(),
                                 r.name.to_string(),

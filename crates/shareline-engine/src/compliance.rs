@@ -119,7 +119,7 @@ pub fn rollup<'a>(
 ) -> Report {
     let mut by_check: HashMap<&str, Vec<&CheckResult>> = HashMap::new();
     for f in findings {
-        by_check.entry(f.check_id.as_str()).or_default().push(f);
+        by_check.entry(&f.check_id).or_default().push(f);
     }
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
     let mut parties: std::collections::BTreeMap<String, (usize, usize, usize)> =
@@ -165,7 +165,7 @@ pub fn rollup<'a>(
                         Status::Fail => {
                             r.fail += 1;
                             r.failing.push(Failing {
-                                check_id: f.check_id.clone(),
+                                check_id: f.check_id.to_string(),
                                 account_id: f.key.account_id.clone(),
                                 region: f.key.region.clone(),
                                 arn: f.arn.to_string(),

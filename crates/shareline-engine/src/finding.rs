@@ -94,8 +94,8 @@ pub fn finding_id(tenant: &str, check_id: &str, key: &ResourceKey) -> String {
 pub struct CheckResult {
     /// Stable finding id.
     pub id: String,
-    /// The check.
-    pub check_id: String,
+    /// The check (shared by its results, like the service).
+    pub check_id: std::sync::Arc<str>,
     /// The resource (shared by its results).
     pub key: std::sync::Arc<ResourceKey>,
     /// Its ARN (shared by the resource's results, like the three below).
@@ -105,7 +105,7 @@ pub struct CheckResult {
     /// The content hash of the resource version evaluated.
     pub resource_hash: std::sync::Arc<str>,
     /// The check's service directory (`s3`).
-    pub service: String,
+    pub service: std::sync::Arc<str>,
     /// The check's severity.
     pub severity: Severity,
     /// The status, with mutes applied.

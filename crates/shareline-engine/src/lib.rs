@@ -110,6 +110,9 @@ pub fn account_key(account_id: &str) -> ResourceKey {
 struct Prepared<'a> {
     check: &'a Check,
     params: Params,
+    /// The check's id and service, shared by its results.
+    id: Arc<str>,
+    service: Arc<str>,
 }
 
 /// Runs the catalog over the inventory.
@@ -123,7 +126,12 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
             .catalog
             .params(check, input.overrides.get(check.id))
             .map_err(EngineError::Params)?;
-        prepared.push(Prepared { check, params });
+        prepared.push(Prepared {
+            check,
+            params,
+            id: check.id.into(),
+            service: check.service.into(),
+        });
     }
     let mut by_type: HashMap<&str, Vec<&Prepared<'_>>> = HashMap::new();
     let mut account_checks = Vec::new();
@@ -179,7 +187,7 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                         let res = Res::new(&item.resource);
                         let verdict =
                             isolated(|| p.check.evaluate(&res, &view, &ctx_for(p, input.now)));
-                        if let Some(r) = result(input, p.check, &shared, &item.resource, verdict) {
+                        if let Some(r) = result(input, p, &shared, &item.resource, verdict) {
                             if results.capacity() == 0 {
                                 results.reserve_exact(checks.len());
                             }
@@ -212,7 +220,7 @@ pub fn evaluate(input: &Input<'_>) -> Result<Output, EngineError> {
                 out.evaluations += 1;
                 let verdict = isolated(|| p.check.evaluate_account(&view, &ctx_for(p, input.now)));
                 let shared = Shared::of(&pseudo, account_key(account), "");
-                if let Some(r) = result(input, p.check, &shared, &pseudo, verdict) {
+                if let Some(r) = result(input, p, &shared, &pseudo, verdict) {
                     out.results.push(r);
                 }
             }
@@ -279,12 +287,12 @@ impl Shared {
 
 fn result(
     input: &Input<'_>,
-    check: &Check,
+    p: &Prepared<'_>,
     shared: &Shared,
     resource: &Resource,
     verdict: Verdict,
 ) -> Option<CheckResult> {
-    let key = &shared.key;
+    let (check, key) = (p.check, &shared.key);
     let (status, evidence) = match verdict {
         Ok(Outcome::Skip) => return None,
         Ok(Outcome::Pass(ev)) => (Status::Pass, ev),
@@ -327,12 +335,12 @@ fn result(
     };
     Some(CheckResult {
         id: finding_id(input.tenant, check.id, key),
-        check_id: check.id.to_owned(),
+        check_id: p.id.clone(),
         key: key.clone(),
         arn: shared.arn.clone(),
         name: shared.name.clone(),
         resource_hash: shared.hash.clone(),
-        service: check.service.to_owned(),
+        service: p.service.clone(),
         severity: check.meta.severity,
         status,
         muted_by,

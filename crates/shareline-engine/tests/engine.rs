@@ -125,7 +125,7 @@ fn by_id(results: &[shareline_engine::CheckResult]) -> HashMap<String, (Status, 
 fn status_of(results: &[shareline_engine::CheckResult], check: &str, resource_id: &str) -> Status {
     results
         .iter()
-        .find(|r| r.check_id == check && r.key.resource_id == resource_id)
+        .find(|r| &*r.check_id == check && r.key.resource_id == resource_id)
         .map(|r| r.status)
         .unwrap_or_else(|| panic!("no result for {check} on {resource_id}"))
 }
@@ -278,7 +278,7 @@ fn mutes_mute_until_they_expire() {
     let results = run(&items, Selection::Full, &[mute("2026-07-01T00:00:00Z")]);
     let web = results
         .iter()
-        .find(|r| r.check_id == "aws_s3_bucket_policy_not_public" && r.key.resource_id == "a-web")
+        .find(|r| &*r.check_id == "aws_s3_bucket_policy_not_public" && r.key.resource_id == "a-web")
         .unwrap();
     assert_eq!(web.status, Status::Muted);
     assert_eq!(web.muted_by.as_deref(), Some("m-web"));
@@ -321,10 +321,7 @@ fn standing_from_tallies_equals_the_full_rollup() {
     let results = run(&items(inv), Selection::Full, &[]);
     let mut tallies: HashMap<&str, Tally> = HashMap::new();
     for r in &results {
-        tallies
-            .entry(r.check_id.as_str())
-            .or_default()
-            .add(r.status);
+        tallies.entry(&*r.check_id).or_default().add(r.status);
     }
     let catalog = Catalog::builtin().unwrap();
     let mut failing_somewhere = 0;
@@ -409,14 +406,14 @@ impl Stored {
     fn is_row(&self, check: &str, resource_id: &str) -> bool {
         self.rows
             .values()
-            .any(|f| f.result.check_id == check && f.result.key.resource_id == resource_id)
+            .any(|f| &*f.result.check_id == check && f.result.key.resource_id == resource_id)
     }
 
     fn is_packed(&self, check: &str, resource_id: &str) -> bool {
         self.packed
             .values()
             .flatten()
-            .any(|f| f.result.check_id == check && f.result.key.resource_id == resource_id)
+            .any(|f| &*f.result.check_id == check && f.result.key.resource_id == resource_id)
     }
 }
 
@@ -470,7 +467,7 @@ fn findings_are_packed_until_they_first_change() {
     let fixed = store
         .rows
         .values()
-        .find(|f| f.result.check_id == versioning && f.result.key.resource_id == "a-logs")
+        .find(|f| &*f.result.check_id == versioning && f.result.key.resource_id == "a-logs")
         .unwrap();
     assert_eq!(fixed.result.status, Status::Pass);
     assert_eq!(fixed.resolved_at, Some(t(3)));

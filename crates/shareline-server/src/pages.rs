@@ -1229,7 +1229,7 @@ pub async fn mute_finding(
         state.store(),
         &tenant,
         shareline_app::findings::NewMute {
-            check: r.check_id.clone(),
+            check: r.check_id.to_string(),
             resources,
             reason: f.reason,
             author: ctx.caller.user.email.clone(),

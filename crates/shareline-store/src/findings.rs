@@ -141,7 +141,7 @@ impl<'a> PackEntry<'a> {
             check_id: Cow::Borrowed(&r.check_id),
             status: r.status,
             muted_by: r.muted_by.as_deref().map(Cow::Borrowed),
-            service: (known.map(|c| c.service) != Some(r.service.as_str()))
+            service: (known.map(|c| c.service) != Some(&*r.service))
                 .then_some(Cow::Borrowed(&r.service)),
             severity: (known.map(|c| c.meta.severity) != Some(r.severity)).then_some(r.severity),
             message: Cow::Borrowed(&r.evidence.message),
@@ -216,12 +216,12 @@ fn unpack_entries(
             Finding {
                 result: CheckResult {
                     id: finding_id(tenant, &e.check_id, key),
-                    check_id: e.check_id.into_owned(),
+                    check_id: e.check_id.as_ref().into(),
                     key: shared.clone(),
                     arn: e.arn.map_or_else(|| arn.clone(), |a| a.as_ref().into()),
                     name: e.name.map_or_else(|| name.clone(), |n| n.as_ref().into()),
                     resource_hash: e.hash.map_or_else(|| hash.clone(), |h| h.as_ref().into()),
-                    service,
+                    service: service.into(),
                     severity,
                     status: e.status,
                     muted_by: e.muted_by.map(Cow::into_owned),
@@ -250,8 +250,8 @@ fn keep(filter: &FindingFilter, f: &Finding) -> bool {
     let r = &f.result;
     (filter.statuses.is_empty() || filter.statuses.contains(&r.status))
         && (filter.severities.is_empty() || filter.severities.contains(&r.severity))
-        && (filter.services.is_empty() || filter.services.contains(&r.service))
-        && (filter.checks.is_empty() || filter.checks.contains(&r.check_id))
+        && (filter.services.is_empty() || filter.services.iter().any(|s| **s == *r.service))
+        && (filter.checks.is_empty() || filter.checks.iter().any(|c| **c == *r.check_id))
         && (filter.owners.is_empty() || r.owner.is_some_and(|o| filter.owners.contains(&o)))
 }
 
@@ -667,8 +667,8 @@ impl Store {
                 q = q
                     .bind(t)
                     .bind(r.id.as_str())
-                    .bind(r.check_id.as_str())
-                    .bind(r.service.as_str())
+                    .bind(&*r.check_id)
+                    .bind(&*r.service)
                     .bind(r.severity.as_str())
                     .bind(r.status.as_str())
                     .bind(r.muted_by.clone())
@@ -1289,7 +1289,7 @@ mod tests {
         let pack = r#"[{"c":"aws_s3_bucket_versioning_enabled","s":"s3","v":"high","m":"ok","t":1763000000000,"o":"msp"}]"#;
         let back = unpack_entries("acme", &row, pack, catalog).unwrap();
         let r = &back[0].result;
-        assert_eq!((r.service.as_str(), r.severity), ("s3", Severity::High));
+        assert_eq!((&*r.service, r.severity), ("s3", Severity::High));
         assert_eq!(back[0].first_seen, ts(1_763_000_000_000));
         assert_eq!(back[0].last_seen, ts(row.written));
         assert_eq!(r.owner, Some(Party::Msp));
@@ -1297,10 +1297,7 @@ mod tests {
         let pack = r#"[{"c":"aws_rds_retired_check","m":"gone"}]"#;
         let back = unpack_entries("acme", &row, pack, catalog).unwrap();
         let r = &back[0].result;
-        assert_eq!(
-            (r.service.as_str(), r.severity),
-            ("rds", Severity::Informational)
-        );
+        assert_eq!((&*r.service, r.severity), ("rds", Severity::Informational));
         assert_eq!(back[0].first_seen, ts(row.written));
         assert!(matches!(
             unpack_entries("acme", &row, "[{", catalog),

@@ -103,7 +103,7 @@ async fn the_demo_estate_has_failing_and_passing_findings() {
         assert!(
             found
                 .iter()
-                .filter(|v| v.finding.result.service != "responsibility")
+                .filter(|v| &*v.finding.result.service != "responsibility")
                 .all(|v| accounts.contains(&v.finding.result.key.account_id))
         );
     }
@@ -283,7 +283,11 @@ async fn mutes_mute_expire_and_are_validated() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path()).await;
     let tenant = acme();
-    let failing_check = first_failure(&store, &tenant).await.result.check_id;
+    let failing_check = first_failure(&store, &tenant)
+        .await
+        .result
+        .check_id
+        .to_string();
 
     // Validation: reason, expiry, maximum, a pattern that names a check.
     let good = NewMute {
@@ -393,7 +397,7 @@ async fn mutes_mute_expire_and_are_validated() {
         .finding
         .result
         .check_id
-        .clone();
+        .to_string();
     store
         .add_mutes(&tenant, &[mute("m-expired", &other, -1)])
         .await

@@ -122,7 +122,10 @@ async fn three_tenants_three_arrangements() {
 
     // Gaps differ by tenant and are findings routed to the MSP.
     let kinds = |v: Vec<shareline_app::findings::FindingView>| {
-        let mut k: Vec<String> = v.into_iter().map(|v| v.finding.result.check_id).collect();
+        let mut k: Vec<String> = v
+            .into_iter()
+            .map(|v| v.finding.result.check_id.to_string())
+            .collect();
         k.sort();
         k.dedup();
         k

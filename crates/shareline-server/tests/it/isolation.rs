@@ -42,7 +42,7 @@ async fn secrets_of(server: &Server, tenant: &str) -> Secrets {
         store,
         &t,
         shareline_app::findings::NewMute {
-            check: findings[0].result.check_id.clone(),
+            check: findings[0].result.check_id.to_string(),
             resources: vec!["arn:aws:s3:::isolation-marker-*".into()],
             reason: format!("isolation marker for {tenant}"),
             author: "test".into(),

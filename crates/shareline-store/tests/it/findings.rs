@@ -518,7 +518,9 @@ async fn passes_are_packed_per_resource_and_read_as_findings(store: &Store) {
 
     // Listing merges packed passes with rows, worst first, filters applied.
     let ids = |list: Vec<Finding>| -> Vec<String> {
-        list.into_iter().map(|f| f.result.check_id).collect()
+        list.into_iter()
+            .map(|f| f.result.check_id.to_string())
+            .collect()
     };
     let all = store
         .list_findings(&acme, &FindingFilter::default())
@@ -705,7 +707,7 @@ async fn unchanged_failures_are_packed_with_their_status(store: &Store) {
                 .await
                 .unwrap()
                 .into_iter()
-                .map(|f| f.result.check_id)
+                .map(|f| f.result.check_id.to_string())
                 .collect::<Vec<_>>()
         }
     };
