@@ -479,6 +479,9 @@ pub struct PackRow {
     arn: String,
     name: String,
     hash: String,
+    /// The evaluation's time, in milliseconds: the row's `last_seen`, which
+    /// an entry's first seen defaults to.
+    written: i64,
     /// The entries' JSON array; `None` when the resource has no packed
     /// finding left and loses its row.
     json: Option<String>,
@@ -505,6 +508,7 @@ pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow
                     arn: String::new(),
                     name: String::new(),
                     hash: String::new(),
+                    written: at,
                     json: None,
                 });
             };
@@ -521,6 +525,7 @@ pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow
                 arn: row.arn.to_string(),
                 name: row.name.to_string(),
                 hash: row.resource_hash.to_string(),
+                written: at,
                 json: Some(json),
             })
         })
@@ -694,7 +699,7 @@ impl Store {
         }
         let rows_ms = clock.elapsed().as_millis();
         let clock = std::time::Instant::now();
-        self.write_packed(&mut tx, t, record, packs).await?;
+        self.write_packed(&mut tx, t, packs).await?;
         let packed_ms = clock.elapsed().as_millis();
         let clock = std::time::Instant::now();
         // A finding's first entry is stored with its first change
@@ -765,7 +770,6 @@ impl Store {
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         t: &str,
-        record: &EvaluationRecord,
         packs: &[PackRow],
     ) -> Result<(), StoreError> {
         let mut full = Vec::with_capacity(packs.len());
@@ -786,7 +790,6 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
-        let at = record.started_at.timestamp_millis();
         for chunk in full.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO finding_passes (tenant_id, {PASS_COLS}) VALUES {} \
@@ -807,7 +810,7 @@ impl Store {
                     .bind(p.arn.as_str())
                     .bind(p.name.as_str())
                     .bind(p.hash.as_str())
-                    .bind(at)
+                    .bind(p.written)
                     .bind(p.json.as_deref());
             }
             q.execute(&mut **tx).await?;
