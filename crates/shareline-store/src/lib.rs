@@ -153,7 +153,7 @@ impl Store {
                             // 32 MiB of page cache (the default is 2): an
                             // evaluation's write touches more pages than 2 MiB
                             // holds, and spilling them mid-transaction doubled
-                            // its I/O. At most four connections.
+                            // its I/O. At most five connections.
                             conn.execute("PRAGMA cache_size = -32768").await?;
                             // Large writes checkpoint the WAL in the background
                             // ([`Store::checkpoint_behind`]); the writer itself

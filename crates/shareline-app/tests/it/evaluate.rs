@@ -60,6 +60,18 @@ async fn first_failure(store: &Store, tenant: &TenantId) -> shareline_engine::Fi
         .clone()
 }
 
+/// Evaluates the tenant in full, whatever changed.
+async fn evaluate_full(
+    store: &Store,
+    tenant: &TenantId,
+) -> shareline_app::evaluate::EvaluationSummary {
+    let full = EvaluateOptions {
+        full: true,
+        now: None,
+    };
+    evaluate_tenant(store, tenant, full).await.unwrap()
+}
+
 /// The first demo snapshot of acme, for re-imports with changes.
 fn acme_snapshot() -> (String, std::path::PathBuf) {
     let dir = shareline_app::demo::demo_dir();
@@ -173,16 +185,7 @@ async fn incremental_evaluation_equals_full_after_a_change() {
     assert_eq!(inc.record.mode, "incremental");
     assert!(inc.record.changed > 0);
     let after_incremental = statuses(&store, &tenant).await;
-    let full = evaluate_tenant(
-        &store,
-        &tenant,
-        EvaluateOptions {
-            full: true,
-            now: None,
-        },
-    )
-    .await
-    .unwrap();
+    let full = evaluate_full(&store, &tenant).await;
     assert_eq!(full.record.mode, "full");
     assert!(full.record.evaluations > inc.record.evaluations);
     assert_eq!(
@@ -384,17 +387,8 @@ async fn mutes_mute_expire_and_are_validated() {
 
     // A mute that has expired since the evaluation reads as FAIL at once and
     // is listed as expired.
-    let other = list(
-        &store,
-        &tenant,
-        &FindingFilter {
-            statuses: vec![Status::Fail],
-            ..all()
-        },
-    )
-    .await
-    .unwrap()[0]
-        .finding
+    let other = first_failure(&store, &tenant)
+        .await
         .result
         .check_id
         .to_string();
@@ -754,15 +748,6 @@ async fn a_failures_first_history_entry_is_stored_with_its_first_change() {
     assert_eq!(history(store.clone(), id.clone()).await, stored);
 
     // Evaluating again stores nothing more for it.
-    evaluate_tenant(
-        &store,
-        &tenant,
-        EvaluateOptions {
-            full: true,
-            now: None,
-        },
-    )
-    .await
-    .unwrap();
+    evaluate_full(&store, &tenant).await;
     assert_eq!(store.finding_events(&tenant, &id).await.unwrap(), stored);
 }
