@@ -12,9 +12,17 @@ pub mod fault_proxy;
 pub mod moto;
 pub mod postgres;
 
-/// Returns the workspace root (two levels above this crate).
+/// Returns the workspace root: two levels above the crate under test
+/// (`cargo test` sets `CARGO_MANIFEST_DIR` for each test binary), or above
+/// this crate outside cargo. Read when the tests run, not when this crate
+/// was compiled: a build cache shared between checkouts can hold this
+/// crate compiled in another checkout, possibly one since deleted.
 pub fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            std::path::PathBuf::from,
+        )
         .join("../..")
         .canonicalize()
         .expect("workspace root")

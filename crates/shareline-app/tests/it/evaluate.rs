@@ -573,9 +573,9 @@ async fn exports_csv_and_ocsf_validate() {
     let file = dir.path().join("ocsf.json");
     std::fs::write(&file, serde_json::to_vec(&events).unwrap()).unwrap();
     let python = shareline_test_support::venv_python();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/validate_ocsf.py");
+    let script = shareline_test_support::workspace_root().join("tools/validate_ocsf.py");
     let out = std::process::Command::new(python)
-        .arg(script)
+        .arg(&script)
         .arg(&file)
         .output()
         .expect("run the OCSF validator (scripts/test installs it)");

@@ -281,7 +281,7 @@ async fn provider_areas_cannot_be_taken_over() {
 }
 
 fn validate_oscal(file: &Path) -> (bool, String) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/validate_oscal.py");
+    let script = shareline_test_support::workspace_root().join("tools/validate_oscal.py");
     let out = std::process::Command::new(shareline_test_support::venv_python())
         .arg(script)
         .arg(file)
