@@ -24,11 +24,10 @@ use shareline_store::{ResourceFilter, Store};
 
 use crate::args::tenant_id;
 
-// mimalloc instead of the system allocator: evaluation allocates and frees
-// millions of small strings, and glibc's malloc spent a quarter of the
-// benchmark's CPU consolidating them (docs/benchmarks.md).
+// mimalloc instead of the system allocator, tuned in `main` (see
+// `shareline_alloc`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: shareline_alloc::MiMalloc = shareline_alloc::MiMalloc;
 use crate::output::{Format, json, table, when};
 
 /// Shareline: cloud security posture for MSPs.
@@ -385,8 +384,22 @@ enum KeyCmd {
     Generate,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // Before the runtime's threads start allocating.
+    shareline_alloc::tune();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(cli_main()),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn cli_main() -> std::process::ExitCode {
     // `shareline findings list | head` closes stdout early: end quietly
     // instead of panicking in println!.
     let default_hook = std::panic::take_hook();
