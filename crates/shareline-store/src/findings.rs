@@ -3,8 +3,8 @@
 //!
 //! A finding that has not changed since it was first seen has no row of its
 //! own: it is packed with the other such findings of its resource into one
-//! `finding_passes` row (a JSON array; the table is named after what it held
-//! first, passes only). Most findings never change, so an evaluation writes
+//! `finding_passes` row (a JSON array, stored compressed: [`crate::pack_blob`];
+//! the table is named after what it held first, passes only). Most findings never change, so an evaluation writes
 //! about a row per resource and a row per finding with a history, instead of
 //! a row per finding. Reads unpack them: callers see one [`Finding`] per
 //! finding either way. The engine decides what goes where
@@ -37,8 +37,10 @@ const FINDING_COLS: &str = "id, check_id, service, severity, status, muted_by, a
 const BATCH: usize = 400;
 
 /// Columns of a `finding_passes` row, in order.
-const PASS_COLS: &str =
-    "account_id, region, resource_type, resource_id, arn, name, resource_hash, last_seen, passes";
+/// `passes` holds the JSON of packs written before they were compressed,
+/// `packed` the compressed JSON of those written since (migration 0006).
+const PASS_COLS: &str = "account_id, region, resource_type, resource_id, arn, name, \
+    resource_hash, last_seen, passes, packed";
 
 /// One packed finding, as stored in a `finding_passes` row's JSON array.
 /// Short names, and nothing the row or the catalog already says: a
@@ -178,8 +180,28 @@ fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
         hash: r.try_get(6)?,
         written: r.try_get(7)?,
     };
-    let passes: String = r.try_get(8)?;
-    unpack_entries(tenant, &row, &passes, catalog()?)
+    let json = pack_json(r.try_get(8)?, r.try_get(9)?).map_err(|e| {
+        StoreError::Corrupt(format!("packed findings of `{}`: {e}", row.key.resource_id))
+    })?;
+    unpack_entries(tenant, &row, &json, catalog()?)
+}
+
+/// A pack's JSON from its row's `passes` and `packed` columns.
+fn pack_json(passes: String, packed: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
+    match packed {
+        Some(blob) => crate::pack_blob::decode(&blob),
+        None => Ok(passes.into_bytes()),
+    }
+}
+
+/// How many findings a `finding_passes` row holds.
+pub(crate) fn pack_len(passes: String, packed: Option<Vec<u8>>) -> Result<usize, StoreError> {
+    pack_json(passes, packed)
+        .and_then(|json| {
+            serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&json).map_err(|e| e.to_string())
+        })
+        .map(|entries| entries.len())
+        .map_err(|e| StoreError::Corrupt(format!("packed findings: {e}")))
 }
 
 /// The findings of a pack's JSON array, completed from its row and the
@@ -187,7 +209,7 @@ fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
 fn unpack_entries(
     tenant: &str,
     row: &PackColumns,
-    passes: &str,
+    passes: &[u8],
     catalog: &shareline_checks::Catalog,
 ) -> Result<Vec<Finding>, StoreError> {
     let key = &row.key;
@@ -198,7 +220,7 @@ fn unpack_entries(
         row.name.as_str().into(),
         row.hash.as_str().into(),
     );
-    let entries: Vec<PackEntry<'_>> = serde_json::from_str(passes).map_err(|e| {
+    let entries: Vec<PackEntry<'_>> = serde_json::from_slice(passes).map_err(|e| {
         StoreError::Corrupt(format!("packed findings of `{}`: {e}", key.resource_id))
     })?;
     let last_seen = ts(row.written);
@@ -482,9 +504,9 @@ pub struct PackRow {
     /// The evaluation's time, in milliseconds: the row's `last_seen`, which
     /// an entry's first seen defaults to.
     written: i64,
-    /// The entries' JSON array; `None` when the resource has no packed
-    /// finding left and loses its row.
-    json: Option<String>,
+    /// The entries' JSON array, compressed ([`crate::pack_blob`]); `None`
+    /// when the resource has no packed finding left and loses its row.
+    packed: Option<Vec<u8>>,
 }
 
 /// Builds the rows of `packed` (from [`shareline_engine::place`]) for an
@@ -497,6 +519,8 @@ pub struct PackRow {
 pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow>, StoreError> {
     let at = at.timestamp_millis();
     let catalog = catalog()?;
+    // One buffer for every pack's JSON, which is compressed right away.
+    let mut json = Vec::new();
     packed
         .iter()
         .map(|p| {
@@ -509,7 +533,7 @@ pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow
                     name: String::new(),
                     hash: String::new(),
                     written: at,
-                    json: None,
+                    packed: None,
                 });
             };
             let row = &first.result;
@@ -518,7 +542,8 @@ pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow
                 .iter()
                 .map(|f| PackEntry::of(f, row, at, catalog))
                 .collect();
-            let json = serde_json::to_string(&entries)
+            json.clear();
+            serde_json::to_writer(&mut json, &entries)
                 .map_err(|e| StoreError::Invalid(format!("packed findings: {e}")))?;
             Ok(PackRow {
                 key: p.key.clone(),
@@ -526,7 +551,7 @@ pub fn pack_rows(packed: &[Packed<'_>], at: DateTime<Utc>) -> Result<Vec<PackRow
                 name: row.name.to_string(),
                 hash: row.resource_hash.to_string(),
                 written: at,
-                json: Some(json),
+                packed: Some(crate::pack_blob::encode(&json)),
             })
         })
         .collect()
@@ -774,7 +799,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut full = Vec::with_capacity(packs.len());
         for p in packs {
-            if p.json.is_some() {
+            if p.packed.is_some() {
                 full.push(p);
                 continue;
             }
@@ -796,8 +821,8 @@ impl Store {
                  ON CONFLICT (tenant_id, account_id, region, resource_type, resource_id) \
                  DO UPDATE SET arn = excluded.arn, name = excluded.name, \
                  resource_hash = excluded.resource_hash, last_seen = excluded.last_seen, \
-                 passes = excluded.passes",
-                placeholders(self.backend, chunk.len(), 10)
+                 passes = excluded.passes, packed = excluded.packed",
+                placeholders(self.backend, chunk.len(), 11)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for p in chunk {
@@ -811,7 +836,8 @@ impl Store {
                     .bind(p.name.as_str())
                     .bind(p.hash.as_str())
                     .bind(p.written)
-                    .bind(p.json.as_deref());
+                    .bind("")
+                    .bind(p.packed.as_deref());
             }
             q.execute(&mut **tx).await?;
         }
@@ -1280,7 +1306,7 @@ mod tests {
         assert!(unknown.get("s").is_some() && unknown.get("v").is_some());
 
         // Each reads back whole.
-        let pack = serde_json::to_string(&[lean, full, unknown]).unwrap();
+        let pack = serde_json::to_vec(&[lean, full, unknown]).unwrap();
         let back = unpack_entries("acme", &row, &pack, catalog).unwrap();
         assert_eq!(back, [plain, odd, gone]);
     }
@@ -1290,7 +1316,7 @@ mod tests {
         let catalog = catalog().unwrap();
         let row = row();
         let pack = r#"[{"c":"aws_s3_bucket_versioning_enabled","s":"s3","v":"high","m":"ok","t":1763000000000,"o":"msp"}]"#;
-        let back = unpack_entries("acme", &row, pack, catalog).unwrap();
+        let back = unpack_entries("acme", &row, pack.as_bytes(), catalog).unwrap();
         let r = &back[0].result;
         assert_eq!((&*r.service, r.severity), ("s3", Severity::High));
         assert_eq!(back[0].first_seen, ts(1_763_000_000_000));
@@ -1298,12 +1324,12 @@ mod tests {
         assert_eq!(r.owner, Some(Party::Msp));
         // A check the catalog no longer has: its id names the service.
         let pack = r#"[{"c":"aws_rds_retired_check","m":"gone"}]"#;
-        let back = unpack_entries("acme", &row, pack, catalog).unwrap();
+        let back = unpack_entries("acme", &row, pack.as_bytes(), catalog).unwrap();
         let r = &back[0].result;
         assert_eq!((&*r.service, r.severity), ("rds", Severity::Informational));
         assert_eq!(back[0].first_seen, ts(row.written));
         assert!(matches!(
-            unpack_entries("acme", &row, "[{", catalog),
+            unpack_entries("acme", &row, b"[{", catalog),
             Err(StoreError::Corrupt(m)) if m.contains("logs")
         ));
     }

@@ -16,6 +16,7 @@ mod audit;
 mod findings;
 mod inventory;
 mod offboarding;
+mod pack_blob;
 mod posture;
 mod records;
 mod responsibility;

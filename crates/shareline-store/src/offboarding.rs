@@ -148,15 +148,14 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        let packs =
-            run("SELECT passes FROM finding_passes WHERE tenant_id = $1 AND account_id = $2")
-                .fetch_all(&mut *tx)
-                .await?;
+        let packs = run(
+            "SELECT passes, packed FROM finding_passes WHERE tenant_id = $1 AND account_id = $2",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         for p in &packs {
-            let passes: String = sqlx::Row::try_get(p, 0)?;
-            let n = serde_json::from_str::<Vec<serde::de::IgnoredAny>>(&passes)
-                .map_err(|e| StoreError::Corrupt(format!("packed findings: {e}")))?
-                .len();
+            let n =
+                crate::findings::pack_len(sqlx::Row::try_get(p, 0)?, sqlx::Row::try_get(p, 1)?)?;
             removed.findings += u64::try_from(n).unwrap_or(u64::MAX);
         }
         run("DELETE FROM finding_passes WHERE tenant_id = $1 AND account_id = $2")

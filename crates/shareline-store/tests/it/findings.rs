@@ -728,3 +728,74 @@ async fn unchanged_failures_are_packed_with_their_status(store: &Store) {
         "worst first"
     );
 }
+
+/// Packs are stored compressed; a row written before they were (its JSON
+/// in `passes`) still reads, and a damaged one is refused, naming its
+/// resource. SQLite only: the test edits the file behind the store's back.
+#[tokio::test]
+async fn packs_are_stored_compressed_and_earlier_rows_still_read() {
+    use sqlx::{Connection as _, Row as _};
+    let db = crate::sqlite().await;
+    let store = &db.store;
+    let acme = t("acme");
+    setup(store, &acme).await;
+    let at = Utc::now();
+    let checks = [
+        "aws_s3_bucket_versioning_enabled",
+        "aws_s3_bucket_default_encryption",
+    ];
+    let passes: Vec<Finding> = checks.iter().map(|c| pass("acme", c, "logs", at)).collect();
+    store
+        .apply_evaluation(
+            &acme,
+            &record(at),
+            &[],
+            &[Packed {
+                key: &passes[0].result.key,
+                findings: passes.iter().collect(),
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+
+    sqlx::any::install_default_drivers();
+    let mut raw = sqlx::AnyConnection::connect(&db.sqlite_url().unwrap())
+        .await
+        .unwrap();
+    let row = sqlx::query("SELECT passes, packed FROM finding_passes")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    let (json, blob): (String, Vec<u8>) = (row.get(0), row.get(1));
+    assert!(json.is_empty(), "the JSON column is left empty");
+    assert_eq!(blob.first(), Some(&1), "LZ4-compressed JSON, format 1");
+    let loaded = store.load_findings(&acme).await.unwrap().findings;
+    assert_eq!(loaded.len(), 2);
+    assert!(loaded.contains(&passes[0]) && loaded.contains(&passes[1]));
+
+    // The form of the earlier migration: JSON in `passes`, no `packed`.
+    let earlier = format!(r#"[{{"c":"{}","m":"kept from before"}}]"#, checks[0]);
+    sqlx::query("UPDATE finding_passes SET passes = $1, packed = NULL")
+        .bind(earlier)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let loaded = store.load_findings(&acme).await.unwrap().findings;
+    assert_eq!(loaded.len(), 1);
+    assert_eq!(loaded[0].result.id, passes[0].result.id);
+    assert_eq!(loaded[0].result.evidence.message, "kept from before");
+
+    // A damaged blob: a clear error, and nothing else read as if it held
+    // no findings.
+    sqlx::query("UPDATE finding_passes SET packed = $1")
+        .bind(vec![1u8, 0xff, 0xff, 0xff, 0x7f, 0])
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let err = store.load_findings(&acme).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt(m) if m.contains("`logs`") && m.contains("more than")),
+        "{err}"
+    );
+}

@@ -22,6 +22,15 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
+impl TestDb {
+    /// The SQLite file under the store, for tests that edit it behind the
+    /// store's back (`None` on PostgreSQL).
+    pub fn sqlite_url(&self) -> Option<String> {
+        let dir = self._dir.as_ref()?;
+        Some(format!("sqlite://{}", dir.path().join("test.db").display()))
+    }
+}
+
 /// Opens a fresh SQLite store in a temporary directory.
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
