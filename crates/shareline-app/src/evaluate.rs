@@ -209,10 +209,13 @@ async fn compute(
         for f in prev.values().filter(|f| f.removed_at.is_none()) {
             evaluated.insert(&f.result.key, &f.result.resource_hash);
         }
-        let changed: HashSet<ResourceKey> = items
+        // Each resource's key, made once: the maps below borrow it.
+        let keys: Vec<ResourceKey> = items.iter().map(|i| i.resource.key()).collect();
+        let changed: HashSet<&ResourceKey> = items
             .iter()
-            .filter(|i| evaluated.get(&&i.resource.key()) != Some(&i.hash.as_str()))
-            .map(|i| i.resource.key())
+            .zip(&keys)
+            .filter(|(i, k)| evaluated.get(k) != Some(&i.hash.as_str()))
+            .map(|(_, k)| k)
             .collect();
         let selection = if incremental {
             Selection::Changed(&changed)
@@ -233,10 +236,8 @@ async fn compute(
         let engine_ms = t0.elapsed().as_millis();
         let evaluations = output.evaluations;
         let mut results = output.results;
-        let resources: HashMap<ResourceKey, &shareline_model::Resource> = items
-            .iter()
-            .map(|i| (i.resource.key(), &i.resource))
-            .collect();
+        let resources: HashMap<&ResourceKey, &shareline_model::Resource> =
+            keys.iter().zip(items.iter().map(|i| &i.resource)).collect();
         let provider_failures: Vec<&Finding> = prev
             .values()
             .filter(|f| {
@@ -265,7 +266,7 @@ async fn compute(
             now,
         )?;
         let results_len = results.len() + gaps.len();
-        let live: HashSet<ResourceKey> = resources.keys().cloned().collect();
+        let live: HashSet<&ResourceKey> = keys.iter().collect();
         let rec = shareline_engine::reconcile(
             catalog,
             &prev,

@@ -140,7 +140,7 @@ pub fn route(
     results: &mut [CheckResult],
     earlier_failures: &[CheckResult],
     prev: &HashMap<String, shareline_engine::Finding>,
-    resources: &HashMap<shareline_model::ResourceKey, &Resource>,
+    resources: &HashMap<&shareline_model::ResourceKey, &Resource>,
     arrangement: &Arrangement,
     tenant: &str,
     now: DateTime<Utc>,
@@ -150,7 +150,7 @@ pub fn route(
     let mut provider_failures = BTreeSet::new();
     // Failing findings this run did not re-evaluate still count.
     for r in earlier_failures {
-        if let (Some(check), Some(res)) = (catalog.check(&r.check_id), resources.get(&r.key)) {
+        if let (Some(check), Some(res)) = (catalog.check(&r.check_id), resources.get(&*r.key)) {
             let class = classify(model, res);
             if let Some(area) = check.meta.areas.first() {
                 provider_failures.insert((
@@ -169,7 +169,7 @@ pub fn route(
         .any(|a| matches!(a.target, Target::Selector { .. }));
     let classes: HashMap<&shareline_model::ResourceKey, Classification> = resources
         .iter()
-        .map(|(k, r)| (k, classify(model, r)))
+        .map(|(k, r)| (*k, classify(model, r)))
         .collect();
     // Per (classification, area, first sighting): the owner and the copied
     // parties. Millions of results share a few hundred answers.

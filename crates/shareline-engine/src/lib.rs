@@ -46,7 +46,7 @@ pub enum Selection<'a> {
     /// Everything.
     Full,
     /// Resource-only checks on these resources; every other check everywhere.
-    Changed(&'a HashSet<ResourceKey>),
+    Changed(&'a HashSet<&'a ResourceKey>),
 }
 
 /// What an evaluation reads.
@@ -370,7 +370,7 @@ pub fn reconcile(
     prev: &HashMap<String, Finding>,
     output: impl IntoIterator<Item = CheckResult>,
     selection: Selection<'_>,
-    live: &HashSet<ResourceKey>,
+    live: &HashSet<&ResourceKey>,
     now: DateTime<Utc>,
 ) -> Reconciled {
     let output = output.into_iter();
@@ -405,7 +405,7 @@ pub fn reconcile(
         if f.removed_at.is_some() || produced.contains(id) {
             continue;
         }
-        let key = &f.result.key;
+        let key: &ResourceKey = &f.result.key;
         let gone = match catalog.check(&f.result.check_id) {
             None => true,
             // Account checks run on every account in every mode.

@@ -188,12 +188,13 @@ fn incremental_equals_full() {
     let catalog = Catalog::builtin().unwrap();
     let first = items(inventory());
     let full1 = run(&first, Selection::Full, &[]);
+    let first_keys: Vec<_> = first.iter().map(|i| i.resource.key()).collect();
     let prev: HashMap<String, Finding> = reconcile(
         catalog,
         &HashMap::new(),
         full1,
         Selection::Full,
-        &first.iter().map(|i| i.resource.key()).collect(),
+        &first_keys.iter().collect(),
         now(),
     )
     .changed
@@ -216,14 +217,16 @@ fn incremental_equals_full() {
         .iter()
         .map(|i| (i.resource.key(), i.hash.clone()))
         .collect();
+    let keys: Vec<_> = second.iter().map(|i| i.resource.key()).collect();
     let changed: HashSet<_> = second
         .iter()
-        .filter(|i| prev_hash.get(&i.resource.key()) != Some(&i.hash))
-        .map(|i| i.resource.key())
+        .zip(&keys)
+        .filter(|(i, k)| prev_hash.get(*k) != Some(&i.hash))
+        .map(|(_, k)| k)
         .collect();
     assert_eq!(changed.len(), 3, "changed bucket, new bucket, trail");
 
-    let live: HashSet<_> = second.iter().map(|i| i.resource.key()).collect();
+    let live: HashSet<_> = keys.iter().collect();
     let incremental = run(&second, Selection::Changed(&changed), &[]);
     let full_results = run(&second, Selection::Full, &[]);
     assert!(
@@ -366,7 +369,8 @@ impl Stored {
         let items = items(inv);
         let results = run(&items, Selection::Full, &[]);
         let prev = self.all();
-        let live = items.iter().map(|i| i.resource.key()).collect();
+        let keys: Vec<_> = items.iter().map(|i| i.resource.key()).collect();
+        let live = keys.iter().collect();
         let rec = reconcile(catalog, &prev, results, Selection::Full, &live, at);
         let ids: HashSet<String> = self.rows.keys().cloned().collect();
         let placed = shareline_engine::place(&prev, &ids, &rec.changed);
