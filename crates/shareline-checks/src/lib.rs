@@ -22,7 +22,7 @@ use serde_json::Value;
 use shareline_catalog::{CheckMeta, Framework, ProviderModel};
 
 pub use outcome::{Evidence, Outcome, Stop, Verdict};
-pub use view::{AccountView, Known, Res};
+pub use view::{AccountView, Keys, Known, Res};
 
 /// The resource type of account-wide checks' findings.
 pub const ACCOUNT_TYPE: &str = "AWS::::Account";

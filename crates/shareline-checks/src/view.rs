@@ -2,6 +2,7 @@
 //! resources ([`AccountView`]), with three-way values ([`Known`]).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::Value;
 use shareline_model::Resource;
@@ -259,7 +260,25 @@ pub struct AccountView<'a> {
     by_arn: HashMap<&'a str, usize>,
     regions: BTreeSet<&'a str>,
     failed_scopes: Vec<(String, String)>,
+    /// The indexes checks asked for ([`AccountView::filed`]), by name.
+    indexes: Mutex<HashMap<&'static str, Arc<OnceLock<Index>>>>,
 }
+
+/// Resources filed under keys derived from each (a function's role, a
+/// snapshot's volume id): a check asking which resources point at its own
+/// reads one list instead of scanning the account once per resource, which
+/// made such checks quadratic in the account's size (docs/benchmarks.md).
+#[derive(Debug, Default)]
+struct Index {
+    /// Per key, the resources filed under it, in the view's order.
+    by_key: HashMap<String, Vec<usize>>,
+    /// The resources whose keys could not be read, in the view's order.
+    unreadable: Vec<(usize, Stop)>,
+}
+
+/// What [`AccountView::filed`] files a resource under: its keys, or why
+/// they could not be read.
+pub type Keys = fn(&Res<'_>) -> Result<Vec<String>, Stop>;
 
 impl<'a> AccountView<'a> {
     /// Indexes `resources`, all of which belong to `account_id`.
@@ -286,7 +305,66 @@ impl<'a> AccountView<'a> {
             by_arn,
             regions,
             failed_scopes: Vec::new(),
+            indexes: Mutex::default(),
         }
+    }
+
+    /// The resources of `types` filed under `key` by `keys` that `eligible`
+    /// accepts, type by type in the order given, then in the view's order.
+    /// The index is built on first use, under `name`, and shared by every
+    /// check of the account after: a name stands for one pair of types and
+    /// key function.
+    ///
+    /// # Errors
+    /// Why the keys of the first resource `eligible` accepts could not be
+    /// read, if there is one: it might have been filed under `key`.
+    pub fn filed(
+        &self,
+        name: &'static str,
+        types: &[&str],
+        keys: Keys,
+        key: &str,
+        eligible: impl Fn(&Res<'a>) -> bool,
+    ) -> Result<Vec<Res<'a>>, Stop> {
+        let cell = {
+            let mut indexes = self.indexes.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(indexes.entry(name).or_default())
+        };
+        // Built outside the map's lock: checks asking for other indexes go on.
+        let index = cell.get_or_init(|| self.build_index(types, keys));
+        let res = |i: usize| Res::new(self.resources[i]);
+        if let Some((_, stop)) = index.unreadable.iter().find(|(i, _)| eligible(&res(*i))) {
+            return Err(stop.clone());
+        }
+        Ok(index
+            .by_key
+            .get(key)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| res(i))
+            .filter(|r| eligible(r))
+            .collect())
+    }
+
+    fn build_index(&self, types: &[&str], keys: Keys) -> Index {
+        let mut index = Index::default();
+        for ty in types {
+            for &i in self.by_type.get(ty).map_or(&[][..], Vec::as_slice) {
+                match keys(&Res::new(self.resources[i])) {
+                    Ok(found) => {
+                        for key in found {
+                            // Once per resource, however often it names the key.
+                            let filed = index.by_key.entry(key).or_default();
+                            if filed.last() != Some(&i) {
+                                filed.push(i);
+                            }
+                        }
+                    }
+                    Err(stop) => index.unreadable.push((i, stop)),
+                }
+            }
+        }
+        index
     }
 
     /// Records the (service, region) scopes whose last collection failed, so
@@ -368,6 +446,63 @@ mod tests {
         assert_eq!(walk(&doc, "n.x"), Known::Absent);
         assert!(walk(&doc, "u").is_unavailable());
         assert!(walk(&doc, "u.deeper.still").is_unavailable());
+    }
+
+    fn function(id: &str, region: &str, role: Value) -> Resource {
+        let mut r = Resource::new(
+            "111111111111",
+            region,
+            "AWS::Lambda::Function",
+            id,
+            &format!("arn:aws:lambda:{region}:111111111111:function:{id}"),
+        );
+        r.configuration = json!({ "role": role });
+        r
+    }
+
+    fn role_of(f: &Res<'_>) -> Result<Vec<String>, Stop> {
+        Ok(f.cfg("role")
+            .str()?
+            .map(str::to_owned)
+            .into_iter()
+            .collect())
+    }
+
+    #[test]
+    fn filed_resources_come_in_order_and_unreadable_keys_stop_only_the_eligible() {
+        let resources = [
+            function("a", "us-east-1", json!("r1")),
+            function("b", "eu-west-1", json!("r2")),
+            function("c", "us-east-1", json!("r1")),
+            function(
+                "d",
+                "eu-west-1",
+                unavailable("GetFunction", Some("AccessDenied"), "no"),
+            ),
+        ];
+        let view = AccountView::new("111111111111", resources.iter().collect());
+        let ids = |found: Vec<Res<'_>>| found.iter().map(|r| r.id().to_owned()).collect::<Vec<_>>();
+        let types = ["AWS::Lambda::Function"];
+        let in_us = |r: &Res<'_>| r.region() == "us-east-1";
+        let filed = |key: &str| view.filed("roles", &types, role_of, key, in_us);
+        assert_eq!(ids(filed("r1").unwrap()), ["a", "c"]);
+        assert!(filed("r2").unwrap().is_empty(), "b is not eligible");
+        assert!(filed("r9").unwrap().is_empty());
+        // `d` could name r2: anyone who may count it cannot tell.
+        let everywhere = view.filed("roles", &types, role_of, "r2", |_| true);
+        assert!(matches!(everywhere, Err(Stop::Unknown(m)) if m.contains("GetFunction")));
+        // The name stands for the index: asked again, it is not rebuilt
+        // with another key function.
+        let by_id = |f: &Res<'_>| Ok(vec![f.id().to_owned()]);
+        assert!(
+            view.filed("roles", &types, by_id, "a", in_us)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            ids(view.filed("ids", &types, by_id, "a", in_us).unwrap()),
+            ["a"]
+        );
     }
 
     #[test]

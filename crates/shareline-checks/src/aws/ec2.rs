@@ -669,15 +669,21 @@ pub(crate) fn vpc_default_not_in_use(
     view: &AccountView<'_>,
     _ctx: &Ctx<'_>,
 ) -> Verdict {
-    let id = res.id();
-    let mut found = Vec::new();
-    for (ty, path) in VPC_WORKLOADS {
-        for r in view.of_type(ty) {
-            if r.region() == res.region() && r.cfg(path).str()? == Some(id) {
-                found.push(r.name().to_owned());
-            }
-        }
-    }
+    let vpc_of = |r: &Res<'_>| {
+        let path = VPC_WORKLOADS
+            .iter()
+            .find(|(ty, _)| *ty == r.resource.resource_type)
+            .map_or("vpcId", |(_, path)| path);
+        Ok(r.cfg(path).str()?.map(str::to_owned).into_iter().collect())
+    };
+    let types = VPC_WORKLOADS.map(|(ty, _)| ty);
+    let mut found: Vec<String> = view
+        .filed("vpc of workloads", &types, vpc_of, res.id(), |r| {
+            r.region() == res.region()
+        })?
+        .iter()
+        .map(|r| r.name().to_owned())
+        .collect();
     Ok(if found.is_empty() {
         Outcome::pass(format!(
             "Default VPC {} hosts no instances, load balancers, databases or functions.",
@@ -818,10 +824,21 @@ pub(crate) fn volume_recent_snapshot_exists(
     let max = ctx.int("max_snapshot_age_days")?;
     let now = ctx.now()?;
     let mut newest: Option<(i64, String)> = None;
-    for snap in view.of_type(SNAPSHOT) {
-        if snap.region() != res.region() || snap.cfg("volumeId").str()? != Some(res.id()) {
-            continue;
-        }
+    let volume_of = |s: &Res<'_>| {
+        Ok(s.cfg("volumeId")
+            .str()?
+            .map(str::to_owned)
+            .into_iter()
+            .collect())
+    };
+    let snapshots = view.filed(
+        "ec2 snapshot volume",
+        &[SNAPSHOT],
+        volume_of,
+        res.id(),
+        |s| s.region() == res.region(),
+    )?;
+    for snap in snapshots {
         if snap
             .cfg("state")
             .str()?

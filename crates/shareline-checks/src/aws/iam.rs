@@ -1205,14 +1205,16 @@ pub(crate) fn group_has_users(res: &Res<'_>, view: &AccountView<'_>, _ctx: &Ctx<
         Known::Value(Value::Array(members)) => members.len(),
         _ => {
             // Exports carry membership on the users only.
-            let mut n = 0;
-            for u in view.of_type(USER) {
+            let groups_of = |u: &Res<'_>| {
                 let groups = u.cfg("groupList").list()?;
-                if groups.iter().any(|g| g.as_str() == Some(name)) {
-                    n += 1;
-                }
-            }
-            n
+                Ok(groups
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect())
+            };
+            view.filed("iam user groups", &[USER], groups_of, name, |_| true)?
+                .len()
         }
     };
     Ok(if count > 0 {

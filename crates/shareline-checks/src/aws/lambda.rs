@@ -218,15 +218,20 @@ pub(crate) fn function_role_not_shared(
     let Some(role) = res.cfg("role").str()? else {
         return Ok(Outcome::Skip);
     };
-    let mut others = Vec::new();
-    for f in view.of_type(FUNCTION) {
-        if f.arn() == res.arn() {
-            continue;
-        }
-        if f.cfg("role").str()? == Some(role) {
-            others.push(format!("{} ({})", f.name(), f.region()));
-        }
-    }
+    let role_of = |f: &Res<'_>| {
+        Ok(f.cfg("role")
+            .str()?
+            .map(str::to_owned)
+            .into_iter()
+            .collect())
+    };
+    let mut others: Vec<String> = view
+        .filed("lambda function role", &[FUNCTION], role_of, role, |f| {
+            f.arn() != res.arn()
+        })?
+        .iter()
+        .map(|f| format!("{} ({})", f.name(), f.region()))
+        .collect();
     others.sort();
     Ok(if others.is_empty() {
         Outcome::pass(format!(

@@ -94,16 +94,17 @@ fn dead_letter_role(
     view: &AccountView<'_>,
     suffixes: &[&str],
 ) -> Result<Option<String>, Stop> {
-    for other in view.of_type(QUEUE) {
-        if other.arn() == res.arn() {
-            continue;
-        }
-        // A source whose attributes are unreadable cannot tell; ignore it.
-        if let Ok(Some(target)) = dead_letter_target(&other)
-            && target == res.arn()
-        {
-            return Ok(Some(format!("dead-letter queue of `{}`", other.name())));
-        }
+    // A source whose attributes are unreadable cannot tell; ignore it.
+    let target_of = |q: &Res<'_>| Ok(dead_letter_target(q).ok().flatten().into_iter().collect());
+    let sources = view.filed(
+        "sqs dead-letter target",
+        &[QUEUE],
+        target_of,
+        res.arn(),
+        |q| q.arn() != res.arn(),
+    )?;
+    if let Some(source) = sources.first() {
+        return Ok(Some(format!("dead-letter queue of `{}`", source.name())));
     }
     if let Some(allow) = json_attr(res, "RedriveAllowPolicy")?
         && let Some(permission) = allow.get("redrivePermission").and_then(Value::as_str)
