@@ -580,9 +580,11 @@ impl Store {
             .bind(tenant.as_str())
             .fetch(&mut *tx);
             while let Some(row) = rows.try_next().await? {
-                let doc: String = row.try_get(0)?;
+                // Borrowed from the row: a million documents are not
+                // copied into strings only to be parsed and dropped.
+                let doc: &str = row.try_get(0)?;
                 let hash: String = row.try_get(1)?;
-                let resource: Resource = serde_json::from_str(&doc)
+                let resource: Resource = serde_json::from_str(doc)
                     .map_err(|e| StoreError::Corrupt(format!("resource document: {e}")))?;
                 out.push((resource, hash));
             }
