@@ -1,61 +1,61 @@
-//! The stored form of a pack (`finding_passes.packed`): its JSON array,
-//! compressed.
+//! The stored form of a pack (`finding_passes.packed`): its entries
+//! (`PackEntry::write` in findings.rs), compressed.
 //!
-//! Layout: one format byte ([`LZ4_JSON`]), the JSON's length as a
-//! little-endian `u32`, then the JSON as one LZ4 block. A pack's entries
-//! repeat their keys, the check ids' prefixes and the resource's name in
-//! their messages: LZ4 keeps about 38 % of the bytes, and compressing costs
+//! Layout: one format byte ([`LZ4_ENTRIES`]), the entries' length as a
+//! little-endian `u32`, then the entries as one LZ4 block. A pack's entries
+//! repeat the check ids' prefixes and the resource's name in their
+//! messages: LZ4 keeps well under half of the bytes, and compressing costs
 //! less than writing the rest twice (write-ahead log, then database) did
 //! (docs/benchmarks.md). The format byte leaves room for another encoding.
 
-/// The format byte of an LZ4-compressed JSON array.
-const LZ4_JSON: u8 = 1;
+/// The format byte of LZ4-compressed entries.
+const LZ4_ENTRIES: u8 = 1;
 
 /// The bytes before the compressed block.
 const HEADER: usize = 5;
 
-/// The largest JSON a pack may claim to hold. A resource's pack is a few
+/// The most a pack may claim to hold, uncompressed. A resource's pack is a few
 /// KiB (one entry per check); a length beyond this is a corrupt row, not an
 /// allocation to attempt.
-const MAX_JSON: usize = 64 << 20;
+const MAX_RAW: usize = 64 << 20;
 
-/// Compresses a pack's JSON.
-pub(crate) fn encode(json: &[u8]) -> Vec<u8> {
+/// Compresses a pack's entries.
+pub(crate) fn encode(raw: &[u8]) -> Vec<u8> {
     // A pack never nears 4 GiB (one entry per check of one resource); the
     // length saturates rather than wraps, and decoding then fails loudly.
-    let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
-    let mut out = vec![0; HEADER + lz4_flex::block::get_maximum_output_size(json.len())];
-    out[0] = LZ4_JSON;
+    let len = u32::try_from(raw.len()).unwrap_or(u32::MAX);
+    let mut out = vec![0; HEADER + lz4_flex::block::get_maximum_output_size(raw.len())];
+    out[0] = LZ4_ENTRIES;
     out[1..HEADER].copy_from_slice(&len.to_le_bytes());
     // The buffer is sized for the worst case: compression cannot run out.
-    let written = lz4_flex::block::compress_into(json, &mut out[HEADER..]).unwrap_or(0);
+    let written = lz4_flex::block::compress_into(raw, &mut out[HEADER..]).unwrap_or(0);
     out.truncate(HEADER + written);
     out
 }
 
-/// The JSON of a stored pack, or why it cannot be read.
+/// The entries of a stored pack, or why they cannot be read.
 pub(crate) fn decode(blob: &[u8]) -> Result<Vec<u8>, String> {
     let Some((&format, rest)) = blob.split_first() else {
         return Err("empty".into());
     };
-    if format != LZ4_JSON {
+    if format != LZ4_ENTRIES {
         return Err(format!("unknown format {format}"));
     }
     let (len, block) = rest.split_first_chunk::<4>().ok_or("truncated header")?;
     let len = usize::try_from(u32::from_le_bytes(*len)).unwrap_or(usize::MAX);
-    if len > MAX_JSON {
+    if len > MAX_RAW {
         return Err(format!(
-            "claims {len} bytes, more than the {MAX_JSON} a pack may hold"
+            "claims {len} bytes, more than the {MAX_RAW} a pack may hold"
         ));
     }
-    let json = lz4_flex::block::decompress(block, len).map_err(|e| format!("corrupt: {e}"))?;
-    if json.len() != len {
+    let raw = lz4_flex::block::decompress(block, len).map_err(|e| format!("corrupt: {e}"))?;
+    if raw.len() != len {
         return Err(format!(
             "holds {} bytes, not the {len} its header says",
-            json.len()
+            raw.len()
         ));
     }
-    Ok(json)
+    Ok(raw)
 }
 
 #[cfg(test)]
@@ -65,15 +65,15 @@ mod tests {
 
     #[test]
     fn a_pack_reads_back_smaller() {
-        let json = br#"[{"c":"aws_s3_bucket_versioning_enabled","m":"Bucket `logs` keeps versions."},{"c":"aws_s3_bucket_encrypted","m":"Bucket `logs` is encrypted."}]"#.repeat(4);
-        let blob = encode(&json);
+        let raw = br#"[{"c":"aws_s3_bucket_versioning_enabled","m":"Bucket `logs` keeps versions."},{"c":"aws_s3_bucket_encrypted","m":"Bucket `logs` is encrypted."}]"#.repeat(4);
+        let blob = encode(&raw);
         assert!(
-            blob.len() < json.len() / 2,
+            blob.len() < raw.len() / 2,
             "{} of {}",
             blob.len(),
-            json.len()
+            raw.len()
         );
-        assert_eq!(decode(&blob).unwrap(), json);
+        assert_eq!(decode(&blob).unwrap(), raw);
         assert_eq!(decode(&encode(b"")).unwrap(), b"");
     }
 

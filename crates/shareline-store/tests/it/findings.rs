@@ -769,7 +769,7 @@ async fn packs_are_stored_compressed_and_earlier_rows_still_read() {
         .unwrap();
     let (json, blob): (String, Vec<u8>) = (row.get(0), row.get(1));
     assert!(json.is_empty(), "the JSON column is left empty");
-    assert_eq!(blob.first(), Some(&1), "LZ4-compressed JSON, format 1");
+    assert_eq!(blob.first(), Some(&1), "LZ4-compressed entries, format 1");
     let loaded = store.load_findings(&acme).await.unwrap().findings;
     assert_eq!(loaded.len(), 2);
     assert!(loaded.contains(&passes[0]) && loaded.contains(&passes[1]));
