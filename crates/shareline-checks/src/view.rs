@@ -42,6 +42,15 @@ impl<'a> Known<'a> {
         Ok(self.opt()?.and_then(Value::as_str))
     }
 
+    /// The text as the one key of an index ([`AccountView::filed`]): none
+    /// when absent or not text.
+    ///
+    /// # Errors
+    /// [`Stop::Unknown`] when the value could not be read.
+    pub fn key(self) -> Result<Vec<String>, Stop> {
+        Ok(self.str()?.map(str::to_owned).into_iter().collect())
+    }
+
     /// The value as a boolean, accepting `"true"`/`"false"` text as SNS and
     /// SQS attributes carry them.
     ///
@@ -461,11 +470,7 @@ mod tests {
     }
 
     fn role_of(f: &Res<'_>) -> Result<Vec<String>, Stop> {
-        Ok(f.cfg("role")
-            .str()?
-            .map(str::to_owned)
-            .into_iter()
-            .collect())
+        f.cfg("role").key()
     }
 
     #[test]

@@ -674,7 +674,7 @@ pub(crate) fn vpc_default_not_in_use(
             .iter()
             .find(|(ty, _)| *ty == r.resource.resource_type)
             .map_or("vpcId", |(_, path)| path);
-        Ok(r.cfg(path).str()?.map(str::to_owned).into_iter().collect())
+        r.cfg(path).key()
     };
     let types = VPC_WORKLOADS.map(|(ty, _)| ty);
     let mut found: Vec<String> = view
@@ -824,13 +824,7 @@ pub(crate) fn volume_recent_snapshot_exists(
     let max = ctx.int("max_snapshot_age_days")?;
     let now = ctx.now()?;
     let mut newest: Option<(i64, String)> = None;
-    let volume_of = |s: &Res<'_>| {
-        Ok(s.cfg("volumeId")
-            .str()?
-            .map(str::to_owned)
-            .into_iter()
-            .collect())
-    };
+    let volume_of = |s: &Res<'_>| s.cfg("volumeId").key();
     let snapshots = view.filed(
         "ec2 snapshot volume",
         &[SNAPSHOT],

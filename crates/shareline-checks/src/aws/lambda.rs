@@ -218,13 +218,7 @@ pub(crate) fn function_role_not_shared(
     let Some(role) = res.cfg("role").str()? else {
         return Ok(Outcome::Skip);
     };
-    let role_of = |f: &Res<'_>| {
-        Ok(f.cfg("role")
-            .str()?
-            .map(str::to_owned)
-            .into_iter()
-            .collect())
-    };
+    let role_of = |f: &Res<'_>| f.cfg("role").key();
     let mut others: Vec<String> = view
         .filed("lambda function role", &[FUNCTION], role_of, role, |f| {
             f.arn() != res.arn()
