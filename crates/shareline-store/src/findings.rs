@@ -3,11 +3,12 @@
 //!
 //! A finding that has not changed since it was first seen has no row of its
 //! own: it is packed with the other such findings of its resource into one
-//! `finding_passes` row (a JSON array, stored compressed: [`crate::pack_blob`];
-//! the table is named after what it held first, passes only). Most findings never change, so an evaluation writes
-//! about a row per resource and a row per finding with a history, instead of
-//! a row per finding. Reads unpack them: callers see one [`Finding`] per
-//! finding either way. The engine decides what goes where
+//! `finding_passes` row (its entries in binary, compressed:
+//! [`PackEntry::write`], [`crate::pack_blob`]; the table is named after
+//! what it held first, passes only). Most findings never change, so an
+//! evaluation writes about a row per resource and a row per finding with a
+//! history, instead of a row per finding. Reads unpack them: callers see
+//! one [`Finding`] per finding either way. The engine decides what goes where
 //! ([`shareline_engine::place`]).
 
 use std::borrow::Cow;
@@ -38,7 +39,7 @@ const BATCH: usize = 400;
 
 /// Columns of a `finding_passes` row, in order.
 /// `passes` holds the JSON of packs written before they were compressed,
-/// `packed` the compressed JSON of those written since (migration 0006).
+/// `packed` the compressed entries of those written since (migration 0006).
 const PASS_COLS: &str = "account_id, region, resource_type, resource_id, arn, name, \
     resource_hash, last_seen, passes, packed";
 
