@@ -39,8 +39,8 @@ pub fn tune() {
 }
 
 /// The purge delay mimalloc is using now, in milliseconds.
-#[must_use]
-pub fn purge_delay_ms() -> i64 {
+#[cfg(test)]
+fn purge_delay_ms() -> i64 {
     #[allow(
         unsafe_code,
         reason = "mimalloc's options are only reachable through its C API"

@@ -374,16 +374,26 @@ fn unpack(tenant: &str, r: &AnyRow) -> Result<Vec<Finding>, StoreError> {
         StoreError::Corrupt(format!("packed findings of `{}`: {e}", row.key.resource_id))
     };
     let catalog = catalog()?;
+    read_entries(&passes, packed.as_deref(), |entries| {
+        unpack_entries(tenant, &row, entries, catalog)
+    })
+    .map_err(corrupt)
+}
+
+/// Reads a row's entries from its `packed` blob, or from the JSON in
+/// `passes` when it has none, and hands them to `f` (they borrow the
+/// decompressed bytes).
+fn read_entries<T>(
+    passes: &str,
+    packed: Option<&[u8]>,
+    f: impl FnOnce(Vec<PackEntry<'_>>) -> T,
+) -> Result<T, String> {
     match packed {
         Some(blob) => {
-            let raw = crate::pack_blob::decode(&blob).map_err(corrupt)?;
-            let entries = PackEntry::read_all(&raw).map_err(corrupt)?;
-            Ok(unpack_entries(tenant, &row, entries, catalog))
+            let raw = crate::pack_blob::decode(blob)?;
+            Ok(f(PackEntry::read_all(&raw)?))
         }
-        None => {
-            let entries = json_entries(passes.as_bytes()).map_err(corrupt)?;
-            Ok(unpack_entries(tenant, &row, entries, catalog))
-        }
+        None => Ok(f(json_entries(passes.as_bytes())?)),
     }
 }
 
@@ -395,12 +405,8 @@ fn json_entries(passes: &[u8]) -> Result<Vec<PackEntry<'_>>, String> {
 
 /// How many findings a `finding_passes` row holds.
 pub(crate) fn pack_len(passes: String, packed: Option<Vec<u8>>) -> Result<usize, StoreError> {
-    let n = match packed {
-        Some(blob) => crate::pack_blob::decode(&blob)
-            .and_then(|raw| PackEntry::read_all(&raw).map(|e| e.len())),
-        None => json_entries(passes.as_bytes()).map(|e| e.len()),
-    };
-    n.map_err(|e| StoreError::Corrupt(format!("packed findings: {e}")))
+    read_entries(&passes, packed.as_deref(), |entries| entries.len())
+        .map_err(|e| StoreError::Corrupt(format!("packed findings: {e}")))
 }
 
 /// The findings of a pack's entries, completed from its row and the
@@ -700,7 +706,7 @@ pub struct PackRow {
     /// The evaluation's time, in milliseconds: the row's `last_seen`, which
     /// an entry's first seen defaults to.
     written: i64,
-    /// The entries' JSON array, compressed ([`crate::pack_blob`]); `None`
+    /// The entries, in binary and compressed ([`crate::pack_blob`]); `None`
     /// when the resource has no packed finding left and loses its row.
     packed: Option<Vec<u8>>,
 }
@@ -1548,12 +1554,16 @@ mod tests {
     fn packs_of_the_earlier_format_still_read() {
         let catalog = catalog().unwrap();
         let row = row();
-        let pack = r#"[{"c":"aws_s3_bucket_versioning_enabled","s":"s3","v":"high","m":"ok","t":1763000000000,"o":"msp"}]"#;
-        let back = unpack_entries(
-            "acme",
-            &row,
-            json_entries(pack.as_bytes()).unwrap(),
-            catalog,
+        let unpack = |pack: &str| {
+            unpack_entries(
+                "acme",
+                &row,
+                json_entries(pack.as_bytes()).unwrap(),
+                catalog,
+            )
+        };
+        let back = unpack(
+            r#"[{"c":"aws_s3_bucket_versioning_enabled","s":"s3","v":"high","m":"ok","t":1763000000000,"o":"msp"}]"#,
         );
         let r = &back[0].result;
         assert_eq!((&*r.service, r.severity), ("s3", Severity::High));
@@ -1561,13 +1571,7 @@ mod tests {
         assert_eq!(back[0].last_seen, ts(row.written));
         assert_eq!(r.owner, Some(Party::Msp));
         // A check the catalog no longer has: its id names the service.
-        let pack = r#"[{"c":"aws_rds_retired_check","m":"gone"}]"#;
-        let back = unpack_entries(
-            "acme",
-            &row,
-            json_entries(pack.as_bytes()).unwrap(),
-            catalog,
-        );
+        let back = unpack(r#"[{"c":"aws_rds_retired_check","m":"gone"}]"#);
         let r = &back[0].result;
         assert_eq!((&*r.service, r.severity), ("rds", Severity::Informational));
         assert_eq!(back[0].first_seen, ts(row.written));
